@@ -1,0 +1,85 @@
+package titorelay;
+
+import java.nio.file.Path;
+
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
+import org.apache.camel.spi.Registry;
+import org.h2.jdbcx.JdbcDataSource;
+import titorelay.inbox.OpenInboxEnvelope;
+import titorelay.inbox.RecordDeadLetter;
+import titorelay.inbox.SealInboxEnvelope;
+import titorelay.ingress.CheckWebhookPayload;
+import titorelay.ingress.ReadWebhookRequest;
+import titorelay.ingress.RequestGuard;
+import titorelay.signature.SecurityTokens;
+import titorelay.signature.TitoSignature;
+import titorelay.signature.VerifyTitoSignature;
+
+/**
+ * The Java steps that routes/*.yaml refer to by name. (Bound in {@link #configure}, which Camel Main calls once,
+ * rather than with {@code @BindToRegistry} methods, which it may call twice.)
+ */
+@Configuration
+public class RelayBeans implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        Path dataDir = Path.of(property(camelContext, "relay.data-dir"));
+        Registry registry = camelContext.getRegistry();
+
+        registry.bind("readWebhookRequest", new ReadWebhookRequest());
+        registry.bind("verifyTitoSignature", new VerifyTitoSignature(new TitoSignature(
+                SecurityTokens.configuredOrGenerated(property(camelContext, "tito.security-tokens"), dataDir))));
+        registry.bind("checkWebhookPayload", new CheckWebhookPayload());
+        registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
+        registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
+        registry.bind("recordDeadLetter", new RecordDeadLetter());
+        registry.bind("deliveryLog", deliveryLog(property(camelContext, "relay.dedupe.jdbc-url"), dataDir));
+
+        int port = Integer.parseInt(property(camelContext, "camel.server.port"));
+        RequestGuard.requireFreePort(property(camelContext, "camel.server.host", "0.0.0.0"), port, "camel.server.port");
+        RequestGuard.requireFreePort(property(camelContext, "camel.management.host", "0.0.0.0"),
+                Integer.parseInt(property(camelContext, "camel.management.port")), "camel.management.port");
+        registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, webhookHttpEngine(port));
+        RequestGuard.install(camelContext, port, property(camelContext, "tito.path"),
+                Long.parseLong(property(camelContext, "tito.max-body-bytes")));
+    }
+
+    /**
+     * Which deliveries dispatch has already completed, by delivery key: Camel's JDBC repository, over an embedded H2
+     * file by default. Point {@code relay.dedupe.jdbc-url} at a shared database when several relays run.
+     */
+    private static JdbcMessageIdRepository deliveryLog(String jdbcUrl, Path dataDir) {
+        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource.setURL(jdbcUrl.isBlank()
+                ? "jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1"
+                : jdbcUrl);
+        return new JdbcMessageIdRepository(dataSource, "dispatch");
+    }
+
+    /**
+     * Camel's Vert.x engine finds its port by looking for the one HTTP server; with the management server beside it
+     * there are two, and it silently falls back to 8080. Tell it the webhook port instead.
+     */
+    private static VertxPlatformHttpEngine webhookHttpEngine(int port) {
+        return new VertxPlatformHttpEngine() {
+            @Override
+            public int getServerPort() {
+                return port;
+            }
+        };
+    }
+
+    private static String property(CamelContext camelContext, String key) {
+        return property(camelContext, key, "");
+    }
+
+    private static String property(CamelContext camelContext, String key, String defaultValue) {
+        return camelContext.getPropertiesComponent().resolveProperty(key).orElse(defaultValue);
+    }
+}

@@ -1,0 +1,112 @@
+package titorelay.inbox;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One stored delivery, as kept in the inbox and in dead letters: a few {@code Name: value} lines, a blank line, then
+ * the body exactly as Tito sent it. A person can read it with {@code cat}; any endpoint that carries bytes can carry
+ * it, so the inbox can move from local files to a broker without changing the format.
+ *
+ * <pre>
+ * X-Webhook-Name: ticket.updated
+ * Received-At: 2026-11-26T18:55:00.123Z
+ *
+ * {"id":795, ...}
+ * </pre>
+ */
+public record InboxEnvelope(Map<String, String> fields, byte[] body) {
+
+    public static final String WEBHOOK_NAME = "X-Webhook-Name";
+    public static final String RECEIVED_AT = "Received-At";
+    public static final String ENDPOINT_ID = "X-Webhook-Endpoint-Id";
+
+    private static final byte[] SEPARATOR = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    public InboxEnvelope {
+        fields = Map.copyOf(new LinkedHashMap<>(fields));
+    }
+
+    public String field(String name) {
+        return fields.get(name);
+    }
+
+    /** A copy with more fields (a dead letter's failure details), the body untouched. */
+    public InboxEnvelope with(Map<String, String> more) {
+        Map<String, String> all = new LinkedHashMap<>(fields);
+        all.putAll(more);
+        return new InboxEnvelope(all, body);
+    }
+
+    /**
+     * What identifies a delivery for deduplication: the same webhook name over the same bytes. Tito sends no delivery
+     * id, and a retry re-sends identical bytes, so this is also what recognises a replayed or retried request.
+     */
+    public String deliveryKey() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(field(WEBHOOK_NAME).getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) '\n');
+            return HexFormat.of().formatHex(sha.digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 128);
+        // Fields in a stable order: the name first, as a person reading the file would want it.
+        Map<String, String> ordered = new LinkedHashMap<>();
+        if (fields.containsKey(WEBHOOK_NAME)) {
+            ordered.put(WEBHOOK_NAME, fields.get(WEBHOOK_NAME));
+        }
+        fields.keySet().stream().sorted().forEach(key -> ordered.putIfAbsent(key, fields.get(key)));
+        ordered.forEach((key, value) -> out.writeBytes((key + ": " + oneLine(value) + "\n").getBytes(StandardCharsets.UTF_8)));
+        out.writeBytes("\n".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(body);
+        return out.toByteArray();
+    }
+
+    public static InboxEnvelope parse(byte[] bytes) {
+        int end = indexOf(bytes, SEPARATOR);
+        if (end < 0) {
+            throw new IllegalArgumentException("not an inbox envelope: no blank line after its fields");
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        String head = new String(bytes, 0, end, StandardCharsets.UTF_8);
+        for (String line : head.split("\n")) {
+            int colon = line.indexOf(": ");
+            if (colon <= 0) {
+                throw new IllegalArgumentException("not an inbox envelope: bad field line '" + line + "'");
+            }
+            fields.put(line.substring(0, colon), line.substring(colon + 2));
+        }
+        if (!fields.containsKey(WEBHOOK_NAME)) {
+            throw new IllegalArgumentException("not an inbox envelope: no " + WEBHOOK_NAME + " field");
+        }
+        return new InboxEnvelope(fields, Arrays.copyOfRange(bytes, end + SEPARATOR.length, bytes.length));
+    }
+
+    private static String oneLine(String value) {
+        return value.replace('\r', ' ').replace('\n', ' ');
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

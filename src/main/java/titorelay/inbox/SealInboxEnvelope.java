@@ -1,0 +1,48 @@
+package titorelay.inbox;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+
+/**
+ * Wraps a verified webhook into an {@link InboxEnvelope} and names it so that the inbox, read in name order, is read
+ * in arrival order: {@code 20261126T185500.123Z-000000042-ticket.updated.webhook}.
+ */
+public class SealInboxEnvelope implements Processor {
+
+    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private long lastMillis;
+    private long sequence;
+
+    @Override
+    public void process(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String name = message.getHeader(InboxEnvelope.WEBHOOK_NAME, String.class);
+        Instant receivedAt = Instant.now();
+
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(InboxEnvelope.WEBHOOK_NAME, name);
+        fields.put(InboxEnvelope.RECEIVED_AT, receivedAt.toString());
+        String endpointId = message.getHeader(InboxEnvelope.ENDPOINT_ID, String.class);
+        if (endpointId != null) {
+            fields.put(InboxEnvelope.ENDPOINT_ID, endpointId);
+        }
+        message.setBody(new InboxEnvelope(fields, message.getBody(byte[].class)).toBytes());
+        message.setHeader(Exchange.FILE_NAME, nextFileName(receivedAt, name));
+    }
+
+    private synchronized String nextFileName(Instant receivedAt, String name) {
+        // Never go back in time, even if the clock does, so that name order stays arrival order.
+        lastMillis = Math.max(lastMillis, receivedAt.toEpochMilli());
+        sequence++;
+        return "%s-%09d-%s.webhook".formatted(FILE_TIME.format(Instant.ofEpochMilli(lastMillis)), sequence % 1_000_000_000L, name);
+    }
+}

@@ -1,0 +1,153 @@
+package titorelay.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import titorelay.RelayMain;
+import titorelay.signature.TitoSignature;
+
+/**
+ * The real relay (Camel Main, ./application.properties, the YAML routes in ./routes) started inside the test JVM on
+ * free ports, with its data in a temporary directory.
+ */
+public final class TestRelay implements AutoCloseable {
+
+    public static final String TOKEN = "test-token-one";
+    public static final String SECOND_TOKEN = "test-token-two";
+
+    private final Main main;
+    private final Path dataDir;
+    private final int port;
+    private final int managementPort;
+
+    private TestRelay(Main main, Path dataDir, int port, int managementPort) {
+        this.main = main;
+        this.dataDir = dataDir;
+        this.port = port;
+        this.managementPort = managementPort;
+    }
+
+    public static TestRelay start(Path dataDir) throws Exception {
+        return start(dataDir, Map.of());
+    }
+
+    public static TestRelay start(Path dataDir, Map<String, String> overrides) throws Exception {
+        int port = freePort();
+        int managementPort = freePort();
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("camel.server.port", String.valueOf(port));
+        properties.put("camel.management.port", String.valueOf(managementPort));
+        properties.put("relay.data-dir", dataDir.toString());
+        properties.put("tito.security-tokens", TOKEN + "," + SECOND_TOKEN);
+        properties.put("relay.dispatch.redelivery-delay-ms", "50");
+        properties.putAll(overrides);
+
+        Main main = RelayMain.create();
+        properties.forEach(main::addOverrideProperty);
+        main.start();
+        return new TestRelay(main, dataDir, port, managementPort);
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    /** A correctly signed webhook, as Tito would send it. */
+    public RawHttp.Answer send(String name, byte[] body) throws IOException {
+        return RawHttp.request("POST", "/webhooks/tito")
+                .header("Content-Type", "application/json")
+                .header("X-Webhook-Name", name)
+                .header("Tito-Signature", TitoSignature.sign(TOKEN, body))
+                .body(body)
+                .send(port);
+    }
+
+    public String metrics() throws Exception {
+        return get("/observe/metrics");
+    }
+
+    public String health() throws Exception {
+        return get("/observe/health");
+    }
+
+    private String get(String path) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> response = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.body();
+    }
+
+    /** The value of a Prometheus counter line that contains all the given fragments, or 0 if there is none. */
+    public double counter(String metric, String... fragments) throws Exception {
+        return metrics().lines()
+                .filter(line -> line.startsWith(metric + "{"))
+                .filter(line -> Stream.of(fragments).allMatch(line::contains))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    /** Deliveries waiting in the inbox (complete files only; writes in progress are hidden files). */
+    public List<Path> inbox() {
+        return files(dataDir.resolve("inbox"));
+    }
+
+    public List<Path> deadLetters() {
+        return files(dataDir.resolve("dead-letters"));
+    }
+
+    private static List<Path> files(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out after " + timeout + " waiting for: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+    }
+}
