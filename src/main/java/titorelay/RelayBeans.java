@@ -39,6 +39,7 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         registry.bind("recordDeadLetter", new RecordDeadLetter());
+        registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
         registry.bind("deliveryLog", deliveryLog(property(camelContext, "relay.dedupe.jdbc-url"), dataDir));
 
         int port = Integer.parseInt(property(camelContext, "camel.server.port"));

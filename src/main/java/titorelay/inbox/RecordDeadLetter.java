@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -12,7 +11,8 @@ import org.apache.camel.Processor;
 /**
  * Turns a delivery that failed all its retries into a dead letter: the original envelope, unchanged, plus why it
  * failed, where, after how many attempts and when. A dead letter is still an envelope, so moving it back into the
- * inbox replays it.
+ * inbox replays it. The sink is the endpoint that failed (e.g.
+ * {@code direct://ticket-voided}).
  */
 public class RecordDeadLetter implements Processor {
 
@@ -21,19 +21,29 @@ public class RecordDeadLetter implements Processor {
     public static final String ATTEMPTS = "Attempts";
     public static final String FAILED_AT = "Failed-At";
 
+    /** Camel clears its redelivery counter before the dead letter step, so each redelivery is noted here. */
+    private static final String REDELIVERIES = "TitoRedeliveries";
+
+    /** For the error handler's {@code onRedeliveryRef}: runs before every redelivery. */
+    public static Processor noteRedelivery() {
+        return exchange -> exchange.setProperty(REDELIVERIES,
+                exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
+    }
+
     @Override
     public void process(Exchange exchange) {
         Message message = exchange.getMessage();
         InboxEnvelope original = InboxEnvelope.parse(message.getBody(byte[].class));
 
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Endpoint failedAt = exchange.getProperty(Exchange.FAILURE_ENDPOINT, Endpoint.class);
-        Integer redeliveries = message.getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        String failedRoute = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
+        String failedEndpoint = exchange.getProperty(Exchange.FAILURE_ENDPOINT, String.class);
+        int redeliveries = exchange.getProperty(REDELIVERIES, 0, Integer.class);
 
         Map<String, String> failure = new LinkedHashMap<>();
         failure.put(FAILURE, cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        failure.put(FAILED_SINK, failedAt == null ? "unknown" : failedAt.getEndpointBaseUri());
-        failure.put(ATTEMPTS, String.valueOf(1 + (redeliveries == null ? 0 : redeliveries)));
+        failure.put(FAILED_SINK, failedEndpoint != null ? failedEndpoint : failedRoute != null ? failedRoute : "unknown");
+        failure.put(ATTEMPTS, String.valueOf(1 + redeliveries));
         failure.put(FAILED_AT, Instant.now().toString());
         message.setBody(original.with(failure).toBytes());
     }

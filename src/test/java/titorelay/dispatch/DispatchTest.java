@@ -1,0 +1,176 @@
+package titorelay.dispatch;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.camel.builder.AdviceWith;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import titorelay.inbox.InboxEnvelope;
+import titorelay.inbox.RecordDeadLetter;
+import titorelay.support.Samples;
+import titorelay.support.TestRelay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static titorelay.support.TestRelay.await;
+
+/** Dispatch through the real routes: each name to its own branch, repeats dropped, failures kept as dead letters. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DispatchTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    private final AtomicBoolean voidedSinkFails = new AtomicBoolean();
+    private TestRelay relay;
+
+    @BeforeAll
+    void startRelay() throws Exception {
+        relay = TestRelay.start(Files.createTempDirectory("dispatch"));
+        // A sink that fails while the switch is on, to see retries and dead letters with the real routes.
+        AdviceWith.adviceWith(relay.camelContext(), "sink-ticket-voided", route -> route.weaveAddFirst()
+                .process(exchange -> {
+                    if (voidedSinkFails.get()) {
+                        throw new IllegalStateException("the voided sink is down");
+                    }
+                }));
+    }
+
+    @AfterAll
+    void stopRelay() throws Exception {
+        relay.close();
+    }
+
+    private double branchCount(String routeId) throws Exception {
+        return relay.counter("camel_exchanges_total", "routeId=\"" + routeId + "\"");
+    }
+
+    /** A body no other test sends, so that it is never a repeat. */
+    private static byte[] uniqueTicket(String tag) {
+        String ticket = new String(Samples.bytes("ticket-basic.json"), StandardCharsets.UTF_8);
+        return ticket.replaceFirst("\"id\": 795", "\"id\": 795, \"test_tag\": \"" + tag + "-" + System.nanoTime() + "\"")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "checkin.created", "checkin.deleted",
+            "ticket.created", "ticket.completed", "ticket.reassigned", "ticket.updated", "ticket.unsnoozed",
+            "ticket.unvoided", "ticket.voided",
+            "registration.updated", "registration.finished", "registration.completed", "registration.cancelled",
+            "registration.marked_as_paid", "registration.marked_as_unpaid"})
+    void everyTitoNameReachesItsOwnBranch(String name) throws Exception {
+        String routeId = "sink-" + name.replace('.', '-').replace('_', '-');
+        double before = branchCount(routeId);
+        double summariesBefore = branchCount("log-summary");
+
+        assertEquals(202, relay.send(name, uniqueTicket(name)).status());
+
+        await(name + " to reach " + routeId, PATIENCE, () -> count(routeId) == before + 1);
+        await("its summary to be logged", PATIENCE, () -> count("log-summary") == summariesBefore + 1);
+        assertEquals(List.of(), relay.inbox(), "the delivery leaves the inbox once dispatched");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ticket-basic.json", "ticket-with-answers.json", "ticket-v3.1.json", "registration-2019.json",
+            "registration-v3.1.json", "checkin.json"})
+    void everyReferencePayloadIsDispatched(String sample) throws Exception {
+        String name = Samples.webhookName(sample);
+        String routeId = "sink-" + name.replace('.', '-');
+        double before = branchCount(routeId);
+        byte[] body = (new String(Samples.bytes(sample), StandardCharsets.UTF_8) + " ".repeat((int) (System.nanoTime() % 97)))
+                .getBytes(StandardCharsets.UTF_8); // trailing white space keeps it valid JSON but a new delivery
+        assertEquals(202, relay.send(name, body).status());
+        await(sample + " dispatched", PATIENCE, () -> count(routeId) == before + 1);
+    }
+
+    @Test
+    void anUnknownNameIsAcceptedAndReportedAsUnrouted() throws Exception {
+        assertEquals(202, relay.send("ticket.teleported", uniqueTicket("unknown")).status());
+        await("the unrouted counter", PATIENCE,
+                () -> counter("tito_webhooks_unrouted_total", "name=\"ticket.teleported\"") == 1);
+        assertEquals(List.of(), relay.inbox());
+        assertEquals(List.of(), relay.deadLetters(), "unrouted is not a failure");
+    }
+
+    @Test
+    void anExactRepeatIsDroppedButTheSameBodyUnderAnotherNameIsNot() throws Exception {
+        byte[] body = uniqueTicket("repeat");
+        double updated = branchCount("sink-ticket-updated");
+        double completed = branchCount("sink-ticket-completed");
+        double duplicates = counter("tito_webhooks_duplicates_total");
+
+        assertEquals(202, relay.send("ticket.updated", body).status());
+        await("the first delivery", PATIENCE, () -> count("sink-ticket-updated") == updated + 1);
+        assertEquals(202, relay.send("ticket.updated", body).status(), "a repeat is still acknowledged");
+        assertEquals(202, relay.send("ticket.completed", body).status());
+
+        await("the other name", PATIENCE, () -> count("sink-ticket-completed") == completed + 1);
+        await("the repeat to be counted", PATIENCE, () -> counter("tito_webhooks_duplicates_total") == duplicates + 1);
+        assertEquals(updated + 1, branchCount("sink-ticket-updated"), "the repeat reached no sink");
+    }
+
+    @Test
+    void aFailingSinkIsRetriedThenKeptAsADeadLetterThatCanBeReplayed() throws Exception {
+        byte[] body = uniqueTicket("dead-letter");
+        double voided = branchCount("sink-ticket-voided");
+        voidedSinkFails.set(true);
+        try {
+            assertEquals(202, relay.send("ticket.voided", body).status());
+            await("a dead letter", PATIENCE, () -> relay.deadLetters().size() == 1);
+        } finally {
+            voidedSinkFails.set(false);
+        }
+        Path deadLetter = relay.deadLetters().get(0);
+        InboxEnvelope kept = InboxEnvelope.parse(Files.readAllBytes(deadLetter));
+        assertArrayEquals(body, kept.body(), "the original bytes are kept");
+        assertEquals("ticket.voided", kept.field(InboxEnvelope.WEBHOOK_NAME));
+        assertEquals("IllegalStateException: the voided sink is down", kept.field(RecordDeadLetter.FAILURE));
+        assertEquals("direct://ticket-voided", kept.field(RecordDeadLetter.FAILED_SINK));
+        assertEquals("7", kept.field(RecordDeadLetter.ATTEMPTS), "1 try + 6 redeliveries");
+        assertTrue(counter("tito_webhooks_dead_letters_total") >= 1);
+        assertEquals(List.of(), relay.inbox(), "a dead letter does not block the inbox");
+
+        // Replay: the dead letter is still an envelope; moved back into the inbox it is dispatched once.
+        Files.move(deadLetter, relay.dataDir().resolve("inbox").resolve(deadLetter.getFileName()));
+        await("the replayed delivery", PATIENCE, () -> count("sink-ticket-voided") >= voided + 1);
+        await("the inbox to drain", PATIENCE, () -> relay.inbox().isEmpty());
+        assertEquals(List.of(), relay.deadLetters());
+        double afterReplay = branchCount("sink-ticket-voided");
+
+        assertEquals(202, relay.send("ticket.voided", body).status());
+        await("the repeat after the replay to be dropped", PATIENCE, () -> relay.inbox().isEmpty());
+        Thread.sleep(300);
+        assertEquals(afterReplay, branchCount("sink-ticket-voided"), "once replayed, it is done");
+    }
+
+    @Test
+    void healthIsUp() throws Exception {
+        assertTrue(relay.health().contains("\"status\":\"UP\""), relay.health());
+    }
+
+    private double count(String routeId) {
+        try {
+            return branchCount(routeId);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private double counter(String metric, String... fragments) {
+        try {
+            return relay.counter(metric, fragments);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
