@@ -1,0 +1,176 @@
+package titorelay.durability;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.inbox.InboxEnvelope;
+import titorelay.support.RelayProcess;
+import titorelay.support.Samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static titorelay.support.TestRelay.await;
+
+/**
+ * A 202 is a promise: the relay runs as its own JVM, is killed with SIGKILL right after answering, and every
+ * acknowledged delivery is still dispatched after the restart.
+ */
+class CrashRecoveryTest {
+
+    private static final Pattern DISPATCHED = Pattern.compile("titorelay\\.sinks - \\S+ .* delivery=([0-9a-f]{64})");
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path work;
+
+    /** A delivery as sent: its name, body and the key the relay dedupes it by. */
+    private record Sent(String name, byte[] body) {
+        String key() {
+            return new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, name), body).deliveryKey();
+        }
+    }
+
+    private static List<Sent> distinctTickets(int count) {
+        String ticket = new String(Samples.bytes("ticket-v3.1.json"), StandardCharsets.UTF_8);
+        List<Sent> sent = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] body = ticket.replaceFirst("\\{", "{\"crash_test_sequence\": " + i + ",").getBytes(StandardCharsets.UTF_8);
+            sent.add(new Sent(i % 3 == 0 ? "ticket.updated" : "ticket.completed", body));
+        }
+        return sent;
+    }
+
+    /** Sends concurrently, as Tito does, and returns the deliveries that were answered 2xx. */
+    private static List<Sent> sendAll(RelayProcess relay, List<Sent> deliveries) throws Exception {
+        ExecutorService senders = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Sent>> answers = new ArrayList<>();
+            for (Sent delivery : deliveries) {
+                answers.add(senders.submit(() -> {
+                    int status = relay.send(delivery.name(), delivery.body()).status();
+                    return status / 100 == 2 ? delivery : null;
+                }));
+            }
+            List<Sent> acknowledged = new ArrayList<>();
+            for (Future<Sent> answer : answers) {
+                Sent delivery = answer.get();
+                if (delivery != null) {
+                    acknowledged.add(delivery);
+                }
+            }
+            return acknowledged;
+        } finally {
+            senders.shutdownNow();
+        }
+    }
+
+    private static List<String> dispatchedKeys(RelayProcess... runs) throws IOException {
+        List<String> keys = new ArrayList<>();
+        for (RelayProcess run : runs) {
+            for (String line : run.logLines()) {
+                Matcher matcher = DISPATCHED.matcher(line);
+                if (matcher.find()) {
+                    keys.add(matcher.group(1));
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static long inboxSize(Path dataDir) throws IOException {
+        Path inbox = dataDir.resolve("inbox");
+        if (!Files.isDirectory(inbox)) {
+            return 0;
+        }
+        try (var files = Files.list(inbox)) {
+            return files.filter(f -> !f.getFileName().toString().startsWith(".")).count();
+        }
+    }
+
+    @Test
+    void everyAcknowledgedDeliveryIsDispatchedExactlyOnceAfterSigkill() throws Exception {
+        Path dataDir = work.resolve("data");
+        List<Sent> deliveries = distinctTickets(200);
+
+        // Run 1 only stores (dispatch off), so every acknowledged delivery is still in the inbox at the kill.
+        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
+        List<Sent> acknowledged = sendAll(first, deliveries);
+        first.kill();
+        assertEquals(deliveries.size(), acknowledged.size(), "a healthy relay acknowledges every valid webhook");
+        assertEquals(acknowledged.size(), inboxSize(dataDir), "each acknowledged delivery is on disk");
+
+        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+            await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
+            await("every delivery dispatched", PATIENCE,
+                    () -> uncheck(() -> dispatchedKeys(second).size() >= acknowledged.size()));
+            Map<String, Long> counts = countByKey(dispatchedKeys(second));
+            assertEquals(acknowledged.stream().map(Sent::key).collect(Collectors.toSet()), counts.keySet());
+            assertTrue(counts.values().stream().allMatch(n -> n == 1), "each exactly once: " + counts);
+
+            // Tito retrying after the crash: the same bytes again change nothing.
+            List<Sent> retried = sendAll(second, acknowledged.subList(0, 50));
+            assertEquals(50, retried.size(), "repeats are still answered 2xx");
+            await("the repeats to be read", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
+            Thread.sleep(500);
+            assertEquals(acknowledged.size(), dispatchedKeys(second).size(), "no repeat reached a sink");
+        }
+    }
+
+    @Test
+    void aKillWhileDispatchingLosesNothing() throws Exception {
+        Path dataDir = work.resolve("data");
+        List<Sent> deliveries = distinctTickets(300);
+
+        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of());
+        List<Sent> acknowledged = sendAll(first, deliveries);
+        first.kill(); // dispatch is still working through the inbox
+        assertEquals(deliveries.size(), acknowledged.size());
+        System.out.printf("Killed with %d deliveries dispatched and %d still in the inbox%n",
+                dispatchedKeys(first).size(), inboxSize(dataDir));
+
+        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+            await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
+            await("every delivery dispatched", PATIENCE, () -> uncheck(
+                    () -> countByKey(dispatchedKeys(first, second)).keySet().size() >= acknowledged.size()));
+            Map<String, Long> counts = countByKey(dispatchedKeys(first, second));
+            assertEquals(acknowledged.stream().map(Sent::key).collect(Collectors.toSet()), counts.keySet(),
+                    "no acknowledged delivery is lost");
+            // Only the delivery being dispatched at the instant of the kill can have reached its (logging) sink
+            // without being recorded as done; the sinks themselves are idempotent.
+            long twice = counts.values().stream().filter(n -> n > 1).count();
+            assertTrue(twice <= 1, "at most the one in flight at the kill is repeated: " + twice);
+        }
+    }
+
+    private static Map<String, Long> countByKey(List<String> keys) {
+        return keys.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    }
+
+    private interface Check {
+        boolean get() throws Exception;
+    }
+
+    private static boolean uncheck(Check check) {
+        try {
+            return check.get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

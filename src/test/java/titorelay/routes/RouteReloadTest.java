@@ -1,0 +1,60 @@
+package titorelay.routes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.Samples;
+import titorelay.support.TestRelay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Users edit routes/*.yaml while the relay runs; the change takes effect without a restart. */
+class RouteReloadTest {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void anEditedRouteFileChangesWhatTheRunningRelayDoes() throws Exception {
+        // The real route files, copied so that the test can edit them.
+        Path routes = Files.createDirectories(work.resolve("routes"));
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, routes.resolve(file.getFileName()));
+            }
+        }
+        Map<String, String> useCopies = Map.of(
+                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "camel.main.routes-reload-directory", routes.toString());
+        byte[] ticket = Samples.bytes("ticket-basic.json");
+
+        try (TestRelay relay = TestRelay.start(work.resolve("data"), useCopies)) {
+            var contextBefore = relay.camelContext();
+            assertEquals("{\"status\":\"stored\"}", relay.send("ticket.updated", ticket).body());
+
+            Path ingress = routes.resolve("ingress.yaml");
+            String edited = Files.readString(ingress)
+                    .replace("'{\"status\":\"stored\"}'", "'{\"status\":\"stored\",\"relay\":\"edited\"}'");
+            assertTrue(!edited.equals(Files.readString(ingress)), "the edit must change the file");
+            Files.writeString(ingress, edited);
+
+            TestRelay.await("the edited answer", Duration.ofSeconds(30), () -> {
+                try {
+                    var answer = relay.send("ticket.updated", ticket);
+                    return answer.status() == 202 && answer.body().contains("edited");
+                } catch (Exception reloading) {
+                    return false;
+                }
+            });
+            assertSame(contextBefore, relay.camelContext(), "same running relay, no restart");
+            assertEquals(202, relay.send("ticket.updated", ticket).status());
+        }
+    }
+}

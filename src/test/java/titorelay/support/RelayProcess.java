@@ -1,0 +1,113 @@
+package titorelay.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import titorelay.signature.TitoSignature;
+
+/**
+ * The relay as a separate JVM, started the way a user starts it ({@code titorelay.RelayMain} from the project root,
+ * reading ./application.properties and ./routes), so that a test can kill it with SIGKILL.
+ */
+public final class RelayProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+    private final int managementPort;
+
+    private RelayProcess(Process process, Path log, int port, int managementPort) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+        this.managementPort = managementPort;
+    }
+
+    public static RelayProcess start(Path dataDir, String logName, Map<String, String> overrides) throws Exception {
+        int port = TestRelay.freePort();
+        int managementPort = TestRelay.freePort();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"),
+                "-Dcamel.server.port=" + port,
+                "-Dcamel.management.port=" + managementPort,
+                "-Drelay.data-dir=" + dataDir,
+                "-Dtito.security-tokens=" + TestRelay.TOKEN,
+                "-Dcamel.main.routes-reload-enabled=false"));
+        overrides.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("titorelay.RelayMain");
+
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-" + logName + ".log");
+        Process process = new ProcessBuilder(command)
+                .directory(new File(System.getProperty("user.dir")))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        RelayProcess relay = new RelayProcess(process, log, port, managementPort);
+        relay.awaitHealthy(Duration.ofSeconds(60));
+        return relay;
+    }
+
+    private void awaitHealthy(Duration timeout) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the relay exited during start-up:\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> health = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + managementPort + "/observe/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200 && health.body().contains("UP")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the relay did not become healthy:\n" + Files.readString(log));
+    }
+
+    public RawHttp.Answer send(String name, byte[] body) throws IOException {
+        return RawHttp.request("POST", "/webhooks/tito")
+                .header("Content-Type", "application/json")
+                .header("X-Webhook-Name", name)
+                .header("Tito-Signature", TitoSignature.sign(TestRelay.TOKEN, body))
+                .body(body)
+                .send(port);
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, nothing graceful. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    public List<String> logLines() throws IOException {
+        return Files.readAllLines(log);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                kill();
+            }
+        }
+    }
+}
