@@ -13,6 +13,7 @@ import org.h2.jdbcx.JdbcDataSource;
 import titorelay.inbox.OpenInboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
 import titorelay.inbox.SealInboxEnvelope;
+import titorelay.inbox.SyncInboxDirectory;
 import titorelay.ingress.CheckWebhookPayload;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RequestGuard;
@@ -37,6 +38,7 @@ public class RelayBeans implements CamelConfiguration {
                 SecurityTokens.configuredOrGenerated(property(camelContext, "tito.security-tokens"), dataDir))));
         registry.bind("checkWebhookPayload", new CheckWebhookPayload());
         registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
+        registry.bind("syncInboxDirectory", new SyncInboxDirectory());
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());

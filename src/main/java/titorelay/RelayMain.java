@@ -1,5 +1,13 @@
 package titorelay;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
 import org.apache.camel.main.Main;
 
 /**
@@ -8,15 +16,36 @@ import org.apache.camel.main.Main;
  */
 public final class RelayMain {
 
-    public static final String PROPERTIES = "file:application.properties";
+    public static final Path PROPERTIES = Path.of("application.properties");
 
     private RelayMain() {
     }
 
-    public static Main create() {
+    public static Main create() throws IOException {
         Main main = new Main(RelayMain.class);
-        main.setPropertyPlaceholderLocations(PROPERTIES);
+        main.setPropertyPlaceholderLocations("file:" + PROPERTIES);
+        environmentOverrides(System.getenv()).forEach(main::addOverrideProperty);
         return main;
+    }
+
+    /**
+     * The environment variables that override a key of application.properties (the key upper-cased, '.' and '-' as
+     * '_'). Camel resolves most of these by itself, but ignores any variable ending in _PORT (it takes those for
+     * Kubernetes service links), so CAMEL_SERVER_PORT would silently do nothing.
+     */
+    static Map<String, String> environmentOverrides(Map<String, String> environment) throws IOException {
+        Properties keys = new Properties();
+        try (Reader reader = Files.newBufferedReader(PROPERTIES)) {
+            keys.load(reader);
+        }
+        Map<String, String> overrides = new java.util.TreeMap<>();
+        for (String key : keys.stringPropertyNames()) {
+            String variable = key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+            if (environment.containsKey(variable)) {
+                overrides.put(key, environment.get(variable));
+            }
+        }
+        return overrides;
     }
 
     public static void main(String[] args) throws Exception {

@@ -62,7 +62,8 @@ public final class SendSample {
         return SecurityTokens.parse(Files.readString(generated)).get(0);
     }
 
-    private static String nameFor(String fileName) {
+    /** A webhook name that fits a sample file of samples/. */
+    public static String nameFor(String fileName) {
         if (fileName.startsWith("registration")) {
             return "registration.finished";
         }

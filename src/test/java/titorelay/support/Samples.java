@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import titorelay.tools.SendSample;
+
 /** Tito's reference payloads, kept in samples/ exactly as published. */
 public final class Samples {
 
@@ -33,12 +35,6 @@ public final class Samples {
 
     /** The webhook name each sample stands for (any of its family would do). */
     public static String webhookName(String sample) {
-        if (sample.startsWith("ticket")) {
-            return "ticket.updated";
-        }
-        if (sample.startsWith("registration")) {
-            return "registration.finished";
-        }
-        return "checkin.created";
+        return SendSample.nameFor(sample);
     }
 }
