@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
+import org.apache.camel.component.google.sheets.GoogleSheetsComponent;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
@@ -17,6 +19,13 @@ import titorelay.inbox.SyncInboxDirectory;
 import titorelay.ingress.CheckWebhookPayload;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RequestGuard;
+import titorelay.sheets.CsvSpreadsheet;
+import titorelay.sheets.GoogleSpreadsheet;
+import titorelay.sheets.RootUrlSheetsClientFactory;
+import titorelay.sheets.SheetColumns;
+import titorelay.sheets.Spreadsheet;
+import titorelay.sheets.SpreadsheetHealthCheck;
+import titorelay.sheets.SpreadsheetSink;
 import titorelay.signature.SecurityTokens;
 import titorelay.signature.TitoSignature;
 import titorelay.signature.VerifyTitoSignature;
@@ -44,6 +53,8 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
         registry.bind("deliveryLog", deliveryLog(property(camelContext, "relay.dedupe.jdbc-url"), dataDir));
 
+        registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());
+
         int port = Integer.parseInt(property(camelContext, "camel.server.port"));
         RequestGuard.requireFreePort(property(camelContext, "camel.server.host", "0.0.0.0"), port, "camel.server.port");
         RequestGuard.requireFreePort(property(camelContext, "camel.management.host", "0.0.0.0"),
@@ -63,6 +74,37 @@ public class RelayBeans implements CamelConfiguration {
                 ? "jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1"
                 : jdbcUrl);
         return new JdbcMessageIdRepository(dataSource, "dispatch");
+    }
+
+    /**
+     * The spreadsheet sink: Google Sheets when {@code sheets.spreadsheet-id} is set, else CSV files under
+     * data/sheets, both kept by the same upsert and batching logic. A Camel service, so it flushes on stop.
+     */
+    private static SpreadsheetSink spreadsheetSink(CamelContext camelContext, Path dataDir) throws Exception {
+        SheetColumns columns = SheetColumns.load(Path.of(property(camelContext, "sheets.columns-file")));
+        String spreadsheetId = property(camelContext, "sheets.spreadsheet-id");
+        Spreadsheet sheet;
+        if (spreadsheetId.isBlank()) {
+            sheet = new CsvSpreadsheet(dataDir.resolve("sheets"));
+        } else {
+            GoogleSheetsComponent google = camelContext.getComponent("google-sheets", GoogleSheetsComponent.class);
+            google.setClientFactory(new RootUrlSheetsClientFactory(property(camelContext, "sheets.root-url"),
+                    property(camelContext, "sheets.credentials"), property(camelContext, "sheets.access-token"),
+                    Integer.parseInt(property(camelContext, "sheets.timeout-ms"))));
+            // The component only asks its factory for a client when some credential is configured on it; the
+            // factory then uses the relay's own settings.
+            google.getConfiguration().setClientId("tito-relay");
+            google.getConfiguration().setClientSecret("see-RootUrlSheetsClientFactory");
+            google.getConfiguration().setApplicationName("tito-relay");
+            sheet = new GoogleSpreadsheet(camelContext.createProducerTemplate(), spreadsheetId);
+        }
+        SpreadsheetSink sink = new SpreadsheetSink(columns, sheet,
+                Long.parseLong(property(camelContext, "sheets.flush-interval-ms")),
+                Long.parseLong(property(camelContext, "sheets.max-backoff-ms")),
+                Integer.parseInt(property(camelContext, "sheets.max-waiting")));
+        camelContext.addService(sink);
+        HealthCheckRegistry.get(camelContext).register(new SpreadsheetHealthCheck(sink));
+        return sink;
     }
 
     /**

@@ -55,6 +55,7 @@ public final class TestRelay implements AutoCloseable {
         properties.put("relay.data-dir", dataDir.toString());
         properties.put("tito.security-tokens", TOKEN + "," + SECOND_TOKEN);
         properties.put("relay.dispatch.redelivery-delay-ms", "50");
+        properties.put("sheets.flush-interval-ms", "100");
         properties.putAll(overrides);
 
         Main main = RelayMain.create();

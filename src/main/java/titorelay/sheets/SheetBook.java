@@ -1,0 +1,270 @@
+package titorelay.sheets;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+import titorelay.sheets.SheetColumns.RowChange;
+import titorelay.sheets.SheetColumns.Tab;
+
+/**
+ * What the relay knows of the spreadsheet, and what it still has to write. Changes are merged per row (a later
+ * change to the same row replaces an earlier one's cells), and everything pending goes out in one write.
+ * <p>
+ * Rows are found by their key, never by a remembered position: before each write the key column and the header
+ * row are read again, so rows a person re-sorted, and columns a person inserted, are still written in the right
+ * place. Cells of columns the relay does not manage are never written. Used by one thread at a time.
+ */
+final class SheetBook {
+
+    private final SheetColumns columns;
+    private final Map<String, TabState> tabs = new LinkedHashMap<>();
+    private boolean loaded;
+
+    private static final class TabState {
+        final Tab config;
+        final Map<String, Map<String, String>> rows = new HashMap<>();
+        final Map<String, Set<String>> dirty = new LinkedHashMap<>();
+        final Set<String> extraColumns = new LinkedHashSet<>();
+        List<String> header = List.of();
+
+        TabState(Tab config) {
+            this.config = config;
+        }
+    }
+
+    SheetBook(SheetColumns columns) {
+        this.columns = columns;
+    }
+
+    boolean isLoaded() {
+        return loaded;
+    }
+
+    /** Creates missing tabs and reads every row once, so that merges and age checks see what is already there. */
+    void load(Spreadsheet sheet) throws IOException {
+        tabs.clear();
+        List<String> existing = sheet.tabs();
+        List<String> missing = columns.tabs().stream().map(Tab::name).filter(t -> !existing.contains(t)).toList();
+        if (!missing.isEmpty()) {
+            sheet.addTabs(missing);
+        }
+        List<List<List<String>>> grids = sheet.read(columns.tabs().stream().map(t -> CellRange.quoted(t.name())).toList());
+        for (int i = 0; i < columns.tabs().size(); i++) {
+            Tab config = columns.tabs().get(i);
+            TabState state = new TabState(config);
+            List<List<String>> grid = grids.get(i);
+            List<String> header = grid.isEmpty() ? List.of() : grid.get(0);
+            state.header = header;
+            int keyIndex = header.indexOf(config.key());
+            for (int r = 1; r < grid.size() && keyIndex >= 0; r++) {
+                List<String> cells = grid.get(r);
+                String key = cell(cells, keyIndex);
+                if (!key.isEmpty() && !state.rows.containsKey(key)) {
+                    Map<String, String> row = new HashMap<>();
+                    for (int c = 0; c < header.size(); c++) {
+                        if (!header.get(c).isEmpty()) {
+                            row.put(header.get(c), cell(cells, c));
+                        }
+                    }
+                    state.rows.put(key, row);
+                }
+            }
+            tabs.put(config.name(), state);
+        }
+        loaded = true;
+    }
+
+    /** Forget everything (after a permanent error): the next write starts with a fresh {@link #load}. */
+    void reset() {
+        tabs.clear();
+        loaded = false;
+    }
+
+    boolean hasPendingWrites() {
+        return tabs.values().stream().anyMatch(t -> !t.dirty.isEmpty());
+    }
+
+    /**
+     * Merges one change into its row. Returns false, changing nothing, when the change is older than the row: a
+     * late retry or an out-of-order delivery must never put an old state back.
+     */
+    boolean apply(RowChange change) {
+        TabState tab = tabs.get(change.tab());
+        Map<String, String> row = tab.rows.get(change.key());
+        String updatedAtColumn = tab.config.updatedAt();
+        if (row != null && change.updatedAt() != null && updatedAtColumn != null) {
+            Instant current = SheetColumns.parseTimestamp(row.get(updatedAtColumn));
+            if (current != null && change.updatedAt().isBefore(current)) {
+                return false;
+            }
+        }
+        if (row == null) {
+            row = new HashMap<>();
+            tab.rows.put(change.key(), row);
+            markDirty(tab, change.key(), tab.config.key());
+            row.put(tab.config.key(), change.key());
+        }
+        for (Map.Entry<String, String> cell : change.set().entrySet()) {
+            if (!Objects.equals(row.get(cell.getKey()), cell.getValue())) {
+                row.put(cell.getKey(), cell.getValue());
+                markDirty(tab, change.key(), cell.getKey());
+            }
+        }
+        for (Map.Entry<String, String> cell : change.fill().entrySet()) {
+            if (row.getOrDefault(cell.getKey(), "").isEmpty() && !cell.getValue().isEmpty()) {
+                row.put(cell.getKey(), cell.getValue());
+                markDirty(tab, change.key(), cell.getKey());
+            }
+        }
+        return true;
+    }
+
+    private static void markDirty(TabState tab, String key, String column) {
+        tab.dirty.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(column);
+        if (!tab.config.columns().contains(column)) {
+            tab.extraColumns.add(column); // a question seen for the first time
+        }
+    }
+
+    /**
+     * Everything pending, as cell ranges placed where the rows and columns are now: one read (header rows and key
+     * columns of the tabs with pending rows) to find them.
+     */
+    List<CellRange> pendingWrites(Spreadsheet sheet) throws IOException {
+        List<TabState> pending = tabs.values().stream().filter(t -> !t.dirty.isEmpty()).toList();
+        if (pending.isEmpty()) {
+            return List.of();
+        }
+        // One read: each tab's header row, and its key column where it was last seen (again if it has moved).
+        List<String> ranges = new ArrayList<>();
+        for (TabState tab : pending) {
+            ranges.add(CellRange.quoted(tab.config.name()) + "!1:1");
+            ranges.add(keyColumnRange(tab, tab.header));
+        }
+        List<List<List<String>>> read = sheet.read(ranges);
+        List<List<List<String>>> headers = new ArrayList<>();
+        List<List<List<String>>> keyColumns = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            TabState tab = pending.get(i);
+            List<List<String>> header = read.get(2 * i);
+            headers.add(header);
+            if (headerRow(header).indexOf(tab.config.key()) == tab.header.indexOf(tab.config.key())) {
+                keyColumns.add(read.get(2 * i + 1));
+            } else {
+                keyColumns.add(sheet.read(List.of(keyColumnRange(tab, headerRow(header)))).get(0));
+            }
+        }
+
+        List<CellRange> writes = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            TabState tab = pending.get(i);
+            List<String> header = new ArrayList<>(headerRow(headers.get(i)));
+            writes.addAll(completeHeader(tab, header));
+            tab.header = header;
+            boolean keyColumnWasThere = headerRow(headers.get(i)).contains(tab.config.key());
+            Map<String, Integer> rowOf = new HashMap<>();
+            List<List<String>> keys = keyColumnWasThere ? keyColumns.get(i) : List.of();
+            for (int r = 1; r < keys.size(); r++) {
+                String key = cell(keys.get(r), 0);
+                if (!key.isEmpty()) {
+                    rowOf.putIfAbsent(key, r + 1);
+                }
+            }
+            int nextFreeRow = Math.max(keys.size(), 1) + 1;
+            for (Map.Entry<String, Set<String>> entry : tab.dirty.entrySet()) {
+                Integer rowNumber = rowOf.get(entry.getKey());
+                Set<String> columnsToWrite = entry.getValue();
+                if (rowNumber == null) {
+                    rowNumber = nextFreeRow++;
+                    columnsToWrite = new LinkedHashSet<>(tab.rows.get(entry.getKey()).keySet()); // a new row: all of it
+                    columnsToWrite.retainAll(header);
+                }
+                writes.addAll(cellRuns(tab, header, entry.getKey(), rowNumber, columnsToWrite));
+            }
+        }
+        return writes;
+    }
+
+    private static String keyColumnRange(TabState tab, List<String> header) {
+        String column = CellRange.columnName(Math.max(header.indexOf(tab.config.key()), 0));
+        return CellRange.quoted(tab.config.name()) + "!" + column + ":" + column;
+    }
+
+    /** Adds the managed columns the header lacks after its last used cell, and returns the header cells to write. */
+    private List<CellRange> completeHeader(TabState tab, List<String> header) {
+        Set<String> wanted = new LinkedHashSet<>(tab.config.columns());
+        wanted.addAll(tab.extraColumns);
+        int used = header.size();
+        while (used > 0 && header.get(used - 1).isEmpty()) {
+            used--;
+        }
+        List<String> added = new ArrayList<>();
+        for (String column : wanted) {
+            if (!header.contains(column)) {
+                added.add(column);
+            }
+        }
+        if (added.isEmpty()) {
+            return List.of();
+        }
+        while (header.size() > used) {
+            header.remove(header.size() - 1);
+        }
+        int start = header.size();
+        header.addAll(added);
+        return List.of(new CellRange(tab.config.name(), 1, start, added));
+    }
+
+    private static List<CellRange> cellRuns(TabState tab, List<String> header, String key, int rowNumber,
+            Set<String> columnsToWrite) {
+        Map<String, String> row = tab.rows.get(key);
+        TreeSet<Integer> indexes = new TreeSet<>();
+        for (String column : columnsToWrite) {
+            int index = header.indexOf(column);
+            if (index >= 0) {
+                indexes.add(index);
+            }
+        }
+        List<CellRange> runs = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        int runStart = -1;
+        int previous = -2;
+        for (int index : indexes) {
+            if (index != previous + 1 && !values.isEmpty()) {
+                runs.add(new CellRange(tab.config.name(), rowNumber, runStart, values));
+                values = new ArrayList<>();
+            }
+            if (values.isEmpty()) {
+                runStart = index;
+            }
+            values.add(row.getOrDefault(header.get(index), ""));
+            previous = index;
+        }
+        if (!values.isEmpty()) {
+            runs.add(new CellRange(tab.config.name(), rowNumber, runStart, values));
+        }
+        return runs;
+    }
+
+    /** After a successful write: nothing is pending any more. */
+    void written() {
+        tabs.values().forEach(t -> t.dirty.clear());
+    }
+
+    private static List<String> headerRow(List<List<String>> grid) {
+        return grid.isEmpty() ? List.of() : grid.get(0);
+    }
+
+    private static String cell(List<String> cells, int index) {
+        return index < cells.size() && cells.get(index) != null ? cells.get(index) : "";
+    }
+}

@@ -1,0 +1,238 @@
+package titorelay.sheets;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/**
+ * The spreadsheet's shape, read from {@code sheet-columns.yaml}: its tabs, their key and columns, and which payload
+ * fields fill which column for which webhook. Turns one webhook into the row changes it makes.
+ */
+public final class SheetColumns {
+
+    /** One tab: its key column, the columns the relay manages, and the rules that fill them. */
+    public record Tab(String name, String key, String updatedAt, Set<String> timestamps, List<String> columns,
+            List<Rule> rules) {
+    }
+
+    /** One entry of a tab's {@code webhooks:} list. */
+    public record Rule(List<Pattern> names, Map<String, String> set, Map<String, String> fill,
+            Map<String, String> value, String questions) {
+
+        boolean matches(String webhookName) {
+            return names.stream().anyMatch(pattern -> pattern.matcher(webhookName).matches());
+        }
+    }
+
+    private final List<Tab> tabs;
+
+    private SheetColumns(List<Tab> tabs) {
+        this.tabs = tabs;
+    }
+
+    public List<Tab> tabs() {
+        return tabs;
+    }
+
+    public static SheetColumns load(Path file) throws IOException {
+        try (Reader reader = Files.newBufferedReader(file)) {
+            Object document = new Load(LoadSettings.builder().build()).loadFromReader(reader);
+            return parse(asMap(document, file + ""));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static SheetColumns parse(Map<String, Object> document) {
+        List<Tab> tabs = new ArrayList<>();
+        for (Object entry : asList(document.get("tabs"), "tabs")) {
+            Map<String, Object> tab = asMap(entry, "a tab");
+            String name = required(tab, "name");
+            List<Rule> rules = new ArrayList<>();
+            for (Object rule : asList(tab.get("webhooks"), name + ".webhooks")) {
+                Map<String, Object> r = asMap(rule, name + ".webhooks entry");
+                rules.add(new Rule(
+                        asList(r.get("names"), name + ".webhooks.names").stream().map(n -> glob(n.toString())).toList(),
+                        strings(r.get("set")), strings(r.get("fill")), strings(r.get("value")),
+                        r.get("questions") == null ? null : r.get("questions").toString()));
+            }
+            List<String> columns = asList(tab.get("columns"), name + ".columns").stream().map(Object::toString).toList();
+            String key = required(tab, "key");
+            if (!columns.contains(key)) {
+                throw new IllegalArgumentException("tab " + name + ": its key column " + key + " is not in its columns");
+            }
+            Set<String> timestamps = new LinkedHashSet<>();
+            if (tab.get("timestamps") != null) {
+                asList(tab.get("timestamps"), name + ".timestamps").forEach(t -> timestamps.add(t.toString()));
+            }
+            tabs.add(new Tab(name, key, (String) tab.get("updated-at"), timestamps, columns, rules));
+        }
+        return new SheetColumns(tabs);
+    }
+
+    /** What one webhook changes in one row of one tab. */
+    public record RowChange(String tab, String key, Map<String, String> set, Map<String, String> fill,
+            Instant updatedAt) {
+    }
+
+    /** The row changes a webhook makes: at most one per tab, none for tabs whose rules do not match its name. */
+    public List<RowChange> changesFor(String webhookName, JsonNode payload) {
+        List<RowChange> changes = new ArrayList<>();
+        for (Tab tab : tabs) {
+            Map<String, String> set = new LinkedHashMap<>();
+            Map<String, String> fill = new LinkedHashMap<>();
+            boolean matched = false;
+            for (Rule rule : tab.rules()) {
+                if (!rule.matches(webhookName)) {
+                    continue;
+                }
+                matched = true;
+                rule.set().forEach((column, source) -> read(payload, source).ifPresent(v -> set.put(column, v)));
+                rule.fill().forEach((column, source) -> read(payload, source).ifPresent(v -> fill.put(column, v)));
+                set.putAll(rule.value());
+                if (rule.questions() != null) {
+                    set.putAll(answers(payload.path(rule.questions())));
+                }
+            }
+            String key = set.get(tab.key());
+            if (!matched || key == null || key.isBlank()) {
+                continue;
+            }
+            for (String column : tab.timestamps()) {
+                set.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
+                fill.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
+            }
+            Instant updatedAt = tab.updatedAt() == null ? null : parseTimestamp(set.get(tab.updatedAt()));
+            changes.add(new RowChange(tab.name(), key, set, fill, updatedAt));
+        }
+        return changes;
+    }
+
+    private static java.util.Optional<String> read(JsonNode payload, String source) {
+        for (String alternative : source.split("\\s*\\|\\s*")) {
+            if (alternative.startsWith("count:")) {
+                JsonNode list = at(payload, alternative.substring("count:".length()));
+                if (list.isArray()) {
+                    return java.util.Optional.of(String.valueOf(list.size()));
+                }
+                continue;
+            }
+            JsonNode node = at(payload, alternative);
+            if (!node.isMissingNode() && !node.isNull()) {
+                return java.util.Optional.of(text(node));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static JsonNode at(JsonNode payload, String path) {
+        JsonNode node = payload;
+        for (String field : path.split("\\.")) {
+            node = node.path(field);
+        }
+        return node;
+    }
+
+    /** Tickets carry {@code question} as an object with a title; check-ins as a plain string. */
+    private static Map<String, String> answers(JsonNode answers) {
+        Map<String, String> columns = new LinkedHashMap<>();
+        for (JsonNode answer : answers) {
+            JsonNode question = answer.path("question");
+            String title = question.isTextual() ? question.asText() : question.path("title").asText("");
+            JsonNode response = answer.hasNonNull("humanized_response") ? answer.get("humanized_response")
+                    : answer.path("response");
+            if (!title.isBlank() && !response.isMissingNode()) {
+                columns.put(title.strip(), response.isNull() ? "" : text(response));
+            }
+        }
+        return columns;
+    }
+
+    private static String text(JsonNode node) {
+        if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            node.forEach(item -> items.add(text(item)));
+            return String.join(", ", items);
+        }
+        return node.isValueNode() ? node.asText() : node.toString();
+    }
+
+    private static final DateTimeFormatter TITO_UTC = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss 'UTC'");
+
+    /** Tito writes both {@code 2017-08-27T13:07:47.000Z} and {@code 2022-03-26 07:36:07 UTC}. */
+    public static Instant parseTimestamp(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value.strip());
+        } catch (DateTimeParseException notIso) {
+            try {
+                return LocalDateTime.parse(value.strip(), TITO_UTC).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException neither) {
+                return null;
+            }
+        }
+    }
+
+    /** One format in the sheet, whichever Tito sent: ISO-8601 in UTC, which also sorts correctly as text. */
+    static String normalizeTimestamp(String value) {
+        Instant instant = parseTimestamp(value);
+        return instant == null ? value : instant.toString();
+    }
+
+    private static Pattern glob(String name) {
+        return Pattern.compile(Pattern.quote(name).replace("*", "\\E[^ ]*\\Q"));
+    }
+
+    private static String required(Map<String, Object> map, String key) {
+        Object value = map.get(key);
+        if (value == null || value.toString().isBlank()) {
+            throw new IllegalArgumentException("missing '" + key + "' in " + map);
+        }
+        return value.toString();
+    }
+
+    private static Map<String, String> strings(Object value) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (value != null) {
+            asMap(value, "a column map").forEach((k, v) -> map.put(k, v == null ? "" : v.toString()));
+        }
+        return map;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object value, String what) {
+        if (!(value instanceof Map)) {
+            throw new IllegalArgumentException(what + " should be a map");
+        }
+        return (Map<String, Object>) value;
+    }
+
+    private static List<Object> asList(Object value, String what) {
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new IllegalArgumentException(what + " should be a list");
+        }
+        return new ArrayList<>(list);
+    }
+}

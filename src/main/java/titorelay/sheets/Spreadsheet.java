@@ -1,0 +1,26 @@
+package titorelay.sheets;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where the rows go: Google Sheets, or CSV files when no spreadsheet is configured. The same upsert and batching
+ * logic ({@link SheetBook}) drives both through these few calls.
+ */
+public interface Spreadsheet {
+
+    /** The titles of the tabs that exist. */
+    List<String> tabs() throws IOException;
+
+    /** Creates the given tabs, in one request. */
+    void addTabs(List<String> titles) throws IOException;
+
+    /** The cells of each A1 range, as rows of strings (trailing empty cells and rows left out, as Google does). */
+    List<List<List<String>>> read(List<String> ranges) throws IOException;
+
+    /** Writes every range in one request, as raw text (never interpreted as a formula). */
+    void write(List<CellRange> ranges) throws IOException;
+
+    /** For log and health messages. */
+    String describe();
+}

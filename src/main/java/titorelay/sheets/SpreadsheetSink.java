@@ -1,0 +1,201 @@
+package titorelay.sheets;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import titorelay.sheets.SheetColumns.RowChange;
+
+/**
+ * The spreadsheet sink. Each webhook's row changes wait here, and a single writer thread sends everything pending in
+ * one write at most once per flush interval (Google allows 60 writes a minute). A webhook's exchange completes only
+ * once its row is written, so dispatch keeps the delivery in the inbox until then: a crash loses no pending row.
+ * <p>
+ * Quota (429), Google's own errors (5xx) and time-outs are retried with doubling delays that honour Retry-After,
+ * with later changes folded into the same write, so nothing is lost or reordered. A permanent error (no such
+ * spreadsheet, no permission) fails the waiting webhooks, which dispatch retries and then keeps as dead letters,
+ * and turns health DOWN until a write succeeds again.
+ */
+public final class SpreadsheetSink extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpreadsheetSink.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Waiting(List<RowChange> changes, Exchange exchange, AsyncCallback callback) {
+    }
+
+    private final SheetColumns columns;
+    private final Spreadsheet sheet;
+    private final long flushIntervalMs;
+    private final long maxBackoffMs;
+    private final Semaphore room;
+    private final ConcurrentLinkedQueue<Waiting> incoming = new ConcurrentLinkedQueue<>();
+    private final SheetBook book;
+    private final AtomicReference<String> problem = new AtomicReference<>();
+    private final AtomicInteger writes = new AtomicInteger();
+    private volatile boolean running;
+    private Thread writer;
+
+    public SpreadsheetSink(SheetColumns columns, Spreadsheet sheet, long flushIntervalMs, long maxBackoffMs, int maxWaiting) {
+        this.columns = columns;
+        this.sheet = sheet;
+        this.flushIntervalMs = flushIntervalMs;
+        this.maxBackoffMs = maxBackoffMs;
+        this.room = new Semaphore(maxWaiting);
+        this.book = new SheetBook(columns);
+    }
+
+    /** The processor routes/spreadsheet.yaml calls: completes when this webhook's rows are in the sheet. */
+    public AsyncProcessor processor() {
+        return new AsyncProcessorSupport() {
+            @Override
+            public boolean process(Exchange exchange, AsyncCallback callback) {
+                return accept(exchange, callback);
+            }
+        };
+    }
+
+    /** Why the spreadsheet cannot be written, for the health check; null while all is well. */
+    public String problem() {
+        return problem.get();
+    }
+
+    public String describe() {
+        return sheet.describe();
+    }
+
+    /** Write requests made so far (each carries every row that was pending). */
+    public int writeRequests() {
+        return writes.get();
+    }
+
+    private boolean accept(Exchange exchange, AsyncCallback callback) {
+        List<RowChange> changes;
+        try {
+            String name = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+            JsonNode payload = JSON.valueToTree(exchange.getMessage().getBody(Map.class));
+            changes = columns.changesFor(name, payload);
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        if (changes.isEmpty()) {
+            callback.done(true);
+            return true;
+        }
+        try {
+            // Back-pressure: dispatch waits here rather than holding unbounded rows in memory.
+            room.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        incoming.add(new Waiting(changes, exchange, callback));
+        return false;
+    }
+
+    @Override
+    protected void doStart() {
+        running = true;
+        writer = new Thread(this::writeLoop, "spreadsheet-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    @Override
+    protected void doStop() throws InterruptedException {
+        running = false; // the writer flushes what is pending, then ends
+        writer.interrupt();
+        writer.join(TimeUnit.SECONDS.toMillis(30));
+    }
+
+    private void writeLoop() {
+        List<Waiting> batch = new ArrayList<>();
+        long backoff = 0;
+        long lastWrite = 0;
+        while (running || !incoming.isEmpty() || !batch.isEmpty()) {
+            long wait = backoff > 0 ? backoff : lastWrite + flushIntervalMs - System.currentTimeMillis();
+            if (wait > 0 && running) {
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException stopping) {
+                    // fall through: flush what is pending before ending
+                }
+            }
+            if (incoming.isEmpty() && batch.isEmpty()) {
+                backoff = 0;
+                continue;
+            }
+            try {
+                if (!book.isLoaded()) {
+                    book.load(sheet);
+                }
+                for (Waiting next; (next = incoming.poll()) != null; ) {
+                    next.changes().forEach(book::apply);
+                    batch.add(next);
+                }
+                List<CellRange> cells = book.pendingWrites(sheet);
+                lastWrite = System.currentTimeMillis();
+                if (!cells.isEmpty()) {
+                    sheet.write(cells);
+                    writes.incrementAndGet();
+                }
+                book.written();
+                complete(batch, null);
+                batch = new ArrayList<>();
+                backoff = 0;
+                if (problem.getAndSet(null) != null) {
+                    LOG.info("{} is writable again", sheet.describe());
+                }
+            } catch (Exception failure) {
+                if (SpreadsheetException.isRetryable(failure) && (running || backoff < maxBackoffMs)) {
+                    backoff = Math.min(maxBackoffMs, Math.max(Math.max(1000, backoff * 2),
+                            SpreadsheetException.retryAfterMillis(failure)));
+                    LOG.warn("Writing to {} failed ({}), {} webhook(s) waiting; retrying in {} ms", sheet.describe(),
+                            new SpreadsheetException(failure).getMessage(), batch.size() + incoming.size(), backoff);
+                    if (!book.isLoaded()) {
+                        continue; // the batch is applied once the sheet could be read
+                    }
+                } else {
+                    String advice = SpreadsheetException.advice(failure);
+                    problem.set(sheet.describe() + ": " + advice);
+                    LOG.error("Cannot write to {}: {}. The waiting webhooks go back to dispatch.", sheet.describe(), advice);
+                    book.reset(); // what was applied is unknown to the sheet: read it again next time
+                    for (Waiting next; (next = incoming.poll()) != null; ) {
+                        batch.add(next);
+                    }
+                    complete(batch, new SpreadsheetException(failure));
+                    batch = new ArrayList<>();
+                    backoff = 0;
+                }
+            }
+        }
+    }
+
+    private void complete(List<Waiting> batch, Exception failure) {
+        for (Waiting waiting : batch) {
+            if (failure != null) {
+                waiting.exchange().setException(failure);
+            }
+            room.release();
+            waiting.callback().done(false);
+        }
+    }
+}
