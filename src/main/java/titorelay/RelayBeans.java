@@ -6,6 +6,7 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.component.google.sheets.GoogleSheetsComponent;
+import org.apache.camel.component.google.sheets.GoogleSheetsConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
@@ -93,9 +94,11 @@ public class RelayBeans implements CamelConfiguration {
                     Integer.parseInt(property(camelContext, "sheets.timeout-ms"))));
             // The component only asks its factory for a client when some credential is configured on it; the
             // factory then uses the relay's own settings.
-            google.getConfiguration().setClientId("tito-relay");
-            google.getConfiguration().setClientSecret("see-RootUrlSheetsClientFactory");
-            google.getConfiguration().setApplicationName("tito-relay");
+            GoogleSheetsConfiguration configuration = new GoogleSheetsConfiguration();
+            configuration.setClientId("tito-relay");
+            configuration.setClientSecret("see-RootUrlSheetsClientFactory");
+            configuration.setApplicationName("tito-relay");
+            google.setConfiguration(configuration);
             sheet = new GoogleSpreadsheet(camelContext.createProducerTemplate(), spreadsheetId);
         }
         SpreadsheetSink sink = new SpreadsheetSink(columns, sheet,

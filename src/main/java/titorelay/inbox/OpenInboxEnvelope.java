@@ -1,22 +1,47 @@
 package titorelay.inbox;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.component.file.GenericFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a delivery back from the inbox: the body becomes Tito's original bytes, and the envelope's fields become
  * headers ({@code X-Webhook-Name}, {@code TitoReceivedAt}, {@code TitoDeliveryKey}) for dispatch to route on.
+ * <p>
+ * Deliveries are dispatched concurrently (a sink may hold one until its batch is written), so the file poller can
+ * list a file whose delivery completes, and is deleted, just before it is read. Such a file is done: it is skipped.
  */
 public class OpenInboxEnvelope implements Processor {
 
     public static final String RECEIVED_AT = "TitoReceivedAt";
     public static final String DELIVERY_KEY = "TitoDeliveryKey";
 
+    private static final Logger LOG = LoggerFactory.getLogger(OpenInboxEnvelope.class);
+
     @Override
-    public void process(Exchange exchange) {
+    public void process(Exchange exchange) throws IOException {
         Message message = exchange.getMessage();
-        InboxEnvelope envelope = InboxEnvelope.parse(message.getBody(byte[].class));
+        byte[] bytes;
+        if (message.getBody() instanceof GenericFile<?> stored && stored.getFile() instanceof File file) {
+            try {
+                bytes = Files.readAllBytes(file.toPath());
+            } catch (NoSuchFileException alreadyDispatched) {
+                LOG.debug("{} was dispatched and removed while listed; skipping it", file);
+                exchange.setRouteStop(true);
+                return;
+            }
+        } else {
+            bytes = message.getBody(byte[].class);
+        }
+        InboxEnvelope envelope = InboxEnvelope.parse(bytes);
         message.setHeader(InboxEnvelope.WEBHOOK_NAME, envelope.field(InboxEnvelope.WEBHOOK_NAME));
         message.setHeader(RECEIVED_AT, envelope.field(InboxEnvelope.RECEIVED_AT));
         message.setHeader(DELIVERY_KEY, envelope.deliveryKey());

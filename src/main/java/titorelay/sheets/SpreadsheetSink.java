@@ -3,7 +3,9 @@ package titorelay.sheets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,12 +45,16 @@ public final class SpreadsheetSink extends ServiceSupport {
     private final long flushIntervalMs;
     private final long maxBackoffMs;
     private final Semaphore room;
-    private final ConcurrentLinkedQueue<Waiting> incoming = new ConcurrentLinkedQueue<>();
+    private final LinkedBlockingQueue<Waiting> incoming = new LinkedBlockingQueue<>();
     private final SheetBook book;
     private final AtomicReference<String> problem = new AtomicReference<>();
     private final AtomicInteger writes = new AtomicInteger();
     private volatile boolean running;
     private Thread writer;
+    /** Completing a webhook continues its route (dedupe, inbox clean-up): not on the writer's thread. */
+    private ExecutorService completions;
+    /** Taken off the queue while idle; it goes before anything queued after it. Writer thread only. */
+    private Waiting firstArrival;
 
     public SpreadsheetSink(SheetColumns columns, Spreadsheet sheet, long flushIntervalMs, long maxBackoffMs, int maxWaiting) {
         this.columns = columns;
@@ -114,6 +120,11 @@ public final class SpreadsheetSink extends ServiceSupport {
     @Override
     protected void doStart() {
         running = true;
+        completions = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "spreadsheet-completions");
+            thread.setDaemon(true);
+            return thread;
+        });
         writer = new Thread(this::writeLoop, "spreadsheet-writer");
         writer.setDaemon(true);
         writer.start();
@@ -124,13 +135,15 @@ public final class SpreadsheetSink extends ServiceSupport {
         running = false; // the writer flushes what is pending, then ends
         writer.interrupt();
         writer.join(TimeUnit.SECONDS.toMillis(30));
+        completions.shutdown();
+        completions.awaitTermination(30, TimeUnit.SECONDS);
     }
 
     private void writeLoop() {
         List<Waiting> batch = new ArrayList<>();
         long backoff = 0;
         long lastWrite = 0;
-        while (running || !incoming.isEmpty() || !batch.isEmpty()) {
+        while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty()) {
             long wait = backoff > 0 ? backoff : lastWrite + flushIntervalMs - System.currentTimeMillis();
             if (wait > 0 && running) {
                 try {
@@ -139,15 +152,16 @@ public final class SpreadsheetSink extends ServiceSupport {
                     // fall through: flush what is pending before ending
                 }
             }
-            if (incoming.isEmpty() && batch.isEmpty()) {
+            if (firstArrival == null && incoming.isEmpty() && batch.isEmpty()) {
                 backoff = 0;
+                awaitFirstArrival();
                 continue;
             }
             try {
                 if (!book.isLoaded()) {
                     book.load(sheet);
                 }
-                for (Waiting next; (next = incoming.poll()) != null; ) {
+                for (Waiting next; (next = nextArrival()) != null; ) {
                     next.changes().forEach(book::apply);
                     batch.add(next);
                 }
@@ -178,7 +192,7 @@ public final class SpreadsheetSink extends ServiceSupport {
                     problem.set(sheet.describe() + ": " + advice);
                     LOG.error("Cannot write to {}: {}. The waiting webhooks go back to dispatch.", sheet.describe(), advice);
                     book.reset(); // what was applied is unknown to the sheet: read it again next time
-                    for (Waiting next; (next = incoming.poll()) != null; ) {
+                    for (Waiting next; (next = nextArrival()) != null; ) {
                         batch.add(next);
                     }
                     complete(batch, new SpreadsheetException(failure));
@@ -189,13 +203,33 @@ public final class SpreadsheetSink extends ServiceSupport {
         }
     }
 
+    private Waiting nextArrival() {
+        if (firstArrival != null) {
+            Waiting first = firstArrival;
+            firstArrival = null;
+            return first;
+        }
+        return incoming.poll();
+    }
+
+    /** Idle: sleep until a webhook arrives (it is then written at the next flush time). */
+    private void awaitFirstArrival() {
+        try {
+            firstArrival = incoming.poll(flushIntervalMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException stopping) {
+            // the loop sees running == false
+        }
+    }
+
     private void complete(List<Waiting> batch, Exception failure) {
         for (Waiting waiting : batch) {
-            if (failure != null) {
-                waiting.exchange().setException(failure);
-            }
             room.release();
-            waiting.callback().done(false);
+            completions.execute(() -> {
+                if (failure != null) {
+                    waiting.exchange().setException(failure);
+                }
+                waiting.callback().done(false);
+            });
         }
     }
 }
