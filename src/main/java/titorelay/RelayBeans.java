@@ -1,17 +1,23 @@
 package titorelay;
 
 import java.nio.file.Path;
+import java.util.Properties;
+
+import javax.sql.DataSource;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.component.google.sheets.GoogleSheetsComponent;
+import org.apache.camel.component.mail.MailComponent;
+import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.component.google.sheets.GoogleSheetsConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.h2.jdbcx.JdbcDataSource;
 import titorelay.inbox.OpenInboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
@@ -20,6 +26,9 @@ import titorelay.inbox.SyncInboxDirectory;
 import titorelay.ingress.CheckWebhookPayload;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RequestGuard;
+import titorelay.mail.ComposeOrganizerEmail;
+import titorelay.mail.MailHealth;
+import titorelay.mail.OrganizerEmailFacts;
 import titorelay.sheets.CsvSpreadsheet;
 import titorelay.sheets.GoogleSpreadsheet;
 import titorelay.sheets.RootUrlSheetsClientFactory;
@@ -52,9 +61,13 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
-        registry.bind("deliveryLog", deliveryLog(property(camelContext, "relay.dedupe.jdbc-url"), dataDir));
+        DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
+        registry.bind("deliveryLog", new JdbcMessageIdRepository(dedupe, "dispatch"));
+        registry.bind("deliveriesInFlight", MemoryIdempotentRepository.memoryIdempotentRepository(100_000));
+        registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
         registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());
+        organizerEmail(camelContext, registry);
 
         int port = Integer.parseInt(property(camelContext, "camel.server.port"));
         RequestGuard.requireFreePort(property(camelContext, "camel.server.host", "0.0.0.0"), port, "camel.server.port");
@@ -66,15 +79,47 @@ public class RelayBeans implements CamelConfiguration {
     }
 
     /**
-     * Which deliveries dispatch has already completed, by delivery key: Camel's JDBC repository, over an embedded H2
-     * file by default. Point {@code relay.dedupe.jdbc-url} at a shared database when several relays run.
+     * Where the relay remembers what it has done, by delivery key (dispatch, and each email sent): Camel's JDBC
+     * idempotent repositories, over an embedded H2 file by default. Point {@code relay.dedupe.jdbc-url} at a shared
+     * database when several relays run.
      */
-    private static JdbcMessageIdRepository deliveryLog(String jdbcUrl, Path dataDir) {
+    private static DataSource dedupeDataSource(String jdbcUrl, Path dataDir) {
         JdbcDataSource dataSource = new JdbcDataSource();
         dataSource.setURL(jdbcUrl.isBlank()
                 ? "jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1"
                 : jdbcUrl);
-        return new JdbcMessageIdRepository(dataSource, "dispatch");
+        return dataSource;
+    }
+
+    /** The organizer email sink's steps, and the SMTP settings (kept out of endpoint URIs, so never logged). */
+    private static void organizerEmail(CamelContext camelContext, Registry registry) {
+        registry.bind("organizerEmailFacts", new OrganizerEmailFacts(Path.of(property(camelContext, "mail.templates-dir"))));
+        registry.bind("composeOrganizerEmail", new ComposeOrganizerEmail(
+                property(camelContext, "mail.from"), property(camelContext, "mail.organizers")));
+        registry.bind("emlFile", ComposeOrganizerEmail.toEml());
+        MailHealth health = new MailHealth();
+        registry.bind("mailSent", health.sent());
+        registry.bind("mailFailed", health.failed());
+        HealthCheckRegistry.get(camelContext).register(health);
+
+        if (!property(camelContext, "mail.smtp.host").isBlank()) {
+            MailConfiguration smtp = new MailConfiguration(camelContext);
+            String username = property(camelContext, "mail.smtp.username");
+            if (!username.isBlank()) {
+                smtp.setUsername(username);
+                smtp.setPassword(property(camelContext, "mail.smtp.password"));
+            }
+            int timeout = Integer.parseInt(property(camelContext, "mail.smtp.timeout-ms"));
+            smtp.setConnectionTimeout(timeout);
+            Properties javaMail = new Properties();
+            String starttls = String.valueOf(Boolean.parseBoolean(property(camelContext, "mail.smtp.starttls")));
+            javaMail.put("mail.smtp.starttls.enable", starttls);
+            javaMail.put("mail.smtp.starttls.required", starttls);
+            javaMail.put("mail.smtp.timeout", String.valueOf(timeout));
+            javaMail.put("mail.smtp.writetimeout", String.valueOf(timeout));
+            smtp.setAdditionalJavaMailProperties(javaMail);
+            camelContext.getComponent("smtp", MailComponent.class).setConfiguration(smtp);
+        }
     }
 
     /**

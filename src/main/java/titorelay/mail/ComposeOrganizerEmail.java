@@ -1,0 +1,72 @@
+package titorelay.mail;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Properties;
+
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * Builds the organizer email from the rendered templates (variables {@code subject}, {@code text}, {@code html}):
+ * one message to every organizer, plain text and HTML as alternatives. Its Message-ID comes from the delivery, so
+ * the same delivery always makes the same message. The same message is sent by SMTP or written as a .eml file.
+ */
+public class ComposeOrganizerEmail implements Processor {
+
+    private static final Session SESSION = Session.getInstance(new Properties());
+
+    private final String from;
+    private final String organizers;
+
+    public ComposeOrganizerEmail(String from, String organizers) {
+        this.from = from;
+        this.organizers = organizers;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws MessagingException {
+        String deliveryKey = exchange.getMessage().getHeader("TitoDeliveryKey", String.class);
+        String webhook = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+        String id = "<" + deliveryKey + "." + webhook + "@tito-relay>";
+        MimeMessage message = new MimeMessage(SESSION) {
+            @Override
+            protected void updateMessageID() throws MessagingException {
+                setHeader("Message-ID", id);
+            }
+        };
+        message.setFrom(new InternetAddress(from));
+        message.setRecipients(Message.RecipientType.TO, InternetAddress.parse(organizers));
+        message.setSubject(oneLine(exchange.getVariable("subject", String.class)), "UTF-8");
+
+        MimeBodyPart text = new MimeBodyPart();
+        text.setText(exchange.getVariable("text", String.class), "UTF-8", "plain");
+        MimeBodyPart html = new MimeBodyPart();
+        html.setText(exchange.getVariable("html", String.class), "UTF-8", "html");
+        MimeMultipart alternatives = new MimeMultipart("alternative");
+        alternatives.addBodyPart(text);
+        alternatives.addBodyPart(html);
+        message.setContent(alternatives);
+        message.saveChanges();
+        exchange.getMessage().setBody(message);
+    }
+
+    /** A message as the bytes of a .eml file, which any mail program opens. */
+    public static Processor toEml() {
+        return exchange -> {
+            ByteArrayOutputStream eml = new ByteArrayOutputStream();
+            exchange.getMessage().getBody(MimeMessage.class).writeTo(eml);
+            exchange.getMessage().setBody(eml.toByteArray());
+        };
+    }
+
+    private static String oneLine(String subject) {
+        return subject == null ? "" : subject.replaceAll("\\s+", " ").strip();
+    }
+}

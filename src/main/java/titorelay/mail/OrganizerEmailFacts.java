@@ -1,0 +1,116 @@
+package titorelay.mail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import titorelay.sheets.SheetColumns;
+
+/**
+ * What an organizer email says, taken from the webhook: who, what (tickets, amount, discount code), when, and the
+ * Tito admin link. The body becomes these facts, for the Mustache templates to show as {@code {{body.name}}} etc.
+ * The variables {@code subjectTemplate}, {@code textTemplate} and {@code htmlTemplate} hold the templates, read from
+ * disk each time (so an edit applies to the next email): the webhook's own (templates/ticket.voided.*.mustache) or,
+ * for any other name added to mail.triggers, the generic ones.
+ */
+public class OrganizerEmailFacts implements Processor {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    private final Path templates;
+
+    public OrganizerEmailFacts(Path templates) {
+        this.templates = templates;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws IOException {
+        String webhook = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+        JsonNode payload = JSON.valueToTree(exchange.getMessage().getBody(Map.class));
+        String set = Files.exists(templates.resolve(webhook + ".subject.mustache")) ? webhook : "generic";
+        for (String part : new String[] {"subject", "text", "html"}) {
+            exchange.setVariable(part + "Template",
+                    Files.readString(templates.resolve(set + "." + part + ".mustache"), StandardCharsets.UTF_8));
+        }
+        exchange.getMessage().setBody(facts(webhook, payload));
+    }
+
+    static Map<String, Object> facts(String webhook, JsonNode p) {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        String kind = webhook.substring(0, webhook.indexOf('.'));
+        String action = webhook.substring(webhook.indexOf('.') + 1).replace('_', ' ');
+        facts.put("webhook", webhook);
+        facts.put("kind", kind);
+        facts.put("action", Character.toUpperCase(action.charAt(0)) + action.substring(1));
+        facts.put("reference", text(p, "reference"));
+        facts.put("slug", text(p, "slug"));
+        facts.put("name", text(p, "name"));
+        facts.put("email", text(p, "email"));
+        facts.put("company", text(p, "company_name"));
+        facts.put("event", text(p.path("event"), "title"));
+
+        List<Map<String, String>> tickets = new ArrayList<>();
+        JsonNode list = p.path("tickets");
+        if (list.isArray()) {
+            for (JsonNode ticket : list) {
+                tickets.add(ticket(ticket));
+            }
+        } else if ("ticket".equals(kind)) {
+            tickets.add(ticket(p));
+        }
+        facts.put("tickets", tickets);
+        facts.put("ticketCount", tickets.size());
+        facts.put("ticketsLabel", tickets.size() == 1 ? "1 ticket" : tickets.size() + " tickets");
+
+        String currency = text(p, "currency").isEmpty() ? text(p.path("event"), "currency") : text(p, "currency");
+        String total = !text(p, "total").isEmpty() ? text(p, "total") : text(p, "total_paid");
+        facts.put("amount", total.isEmpty() ? "" : (currency.isEmpty() ? total : currency + " " + total));
+        String discount = !text(p, "discount_code").isEmpty() ? text(p, "discount_code") : text(p, "discount_code_used");
+        facts.put("discountCode", discount);
+
+        Instant when = SheetColumns.parseTimestamp(text(p, "updated_at"));
+        facts.put("when", when == null ? "" : WHEN.format(when));
+        facts.put("adminUrl", adminUrl(kind, p));
+        return facts;
+    }
+
+    /** The payload's admin_url, or else the event's URL + /admin/registrations/ + the registration's slug. */
+    static String adminUrl(String kind, JsonNode p) {
+        if (!text(p, "admin_url").isEmpty()) {
+            return text(p, "admin_url");
+        }
+        String eventUrl = text(p.path("event"), "url");
+        String registration = "registration".equals(kind) ? text(p, "slug") : text(p, "registration_slug");
+        if (eventUrl.isEmpty() || registration.isEmpty()) {
+            return "";
+        }
+        return eventUrl.replaceAll("/+$", "") + "/admin/registrations/" + registration;
+    }
+
+    private static Map<String, String> ticket(JsonNode ticket) {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("reference", text(ticket, "reference"));
+        facts.put("name", text(ticket, "name"));
+        String release = text(ticket, "release_title");
+        facts.put("release", release.isEmpty() ? text(ticket.path("release"), "title") : release);
+        return facts;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isMissingNode() || value.isNull() ? "" : value.asText().strip();
+    }
+}

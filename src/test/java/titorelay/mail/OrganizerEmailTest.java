@@ -1,0 +1,280 @@
+package titorelay.mail;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.icegreen.greenmail.configuration.GreenMailConfiguration;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Message;
+import jakarta.mail.Multipart;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.Samples;
+import titorelay.support.TestRelay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static titorelay.support.TestRelay.await;
+
+/** Organizer emails as an organizer's inbox receives them: a real SMTP server (GreenMail) in the test JVM. */
+class OrganizerEmailTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final String ORGANIZERS = "alice@example.org, bob@example.org";
+    private static final String CANCELLED_SUBJECT = "Cancelled: registration 9K9R, Watto (6 tickets, USD 270.0)";
+    private static final String REGISTRATION_LINK = "https://ti.to/demo/awesomeconf/admin/registrations/reg_dp9Z2e2FgFH9QrhrVbf7Whg";
+
+    @TempDir
+    Path work;
+
+    private int smtpPort;
+    private GreenMail smtp;
+    private TestRelay relay;
+
+    @BeforeEach
+    void startSmtp() throws Exception {
+        smtpPort = TestRelay.freePort();
+        smtp = newSmtpServer(GreenMailConfiguration.aConfig());
+        smtp.start();
+    }
+
+    private GreenMail newSmtpServer(GreenMailConfiguration configuration) {
+        return new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP)).withConfiguration(configuration);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (relay != null) {
+            relay.close();
+        }
+        smtp.stop();
+    }
+
+    private TestRelay startRelay(Map<String, String> more) throws Exception {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "mail.smtp.host", "127.0.0.1",
+                "mail.smtp.port", String.valueOf(smtpPort),
+                "mail.smtp.starttls", "false",
+                "mail.smtp.timeout-ms", "2000",
+                "mail.organizers", ORGANIZERS,
+                "mail.from", "tito-relay@example.org"));
+        settings.putAll(more);
+        relay = TestRelay.start(work.resolve("data"), settings);
+        return relay;
+    }
+
+    private static byte[] registration(String name) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode registration = (ObjectNode) json.readTree(Samples.bytes("registration-v3.1.json"));
+        registration.put("name", name);
+        return json.writeValueAsBytes(registration);
+    }
+
+    private static String part(Message message, String type) throws Exception {
+        Multipart alternatives = (Multipart) message.getContent();
+        assertTrue(message.getContentType().startsWith("multipart/alternative"), message.getContentType());
+        for (int i = 0; i < alternatives.getCount(); i++) {
+            BodyPart part = alternatives.getBodyPart(i);
+            if (part.getContentType().startsWith(type)) {
+                return part.getContent().toString();
+            }
+        }
+        throw new AssertionError("no " + type + " part");
+    }
+
+    @Test
+    void cancellationsAndVoidsReachEveryOrganizer() throws Exception {
+        startRelay(Map.of());
+        assertEquals(202, relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json")).status());
+        assertEquals(202, relay.send("ticket.voided", Samples.bytes("ticket-basic.json")).status());
+        assertTrue(received(4), "two emails, each to two organizers");
+
+        MimeMessage[] received = smtp.getReceivedMessages();
+        MimeMessage cancelled = Stream.of(received).filter(m -> subject(m).startsWith("Cancelled")).findFirst().orElseThrow();
+        assertEquals(CANCELLED_SUBJECT, cancelled.getSubject());
+        assertEquals("tito-relay@example.org", cancelled.getFrom()[0].toString());
+        assertEquals(List.of("alice@example.org", "bob@example.org"),
+                Arrays.stream(cancelled.getRecipients(Message.RecipientType.TO)).map(Object::toString).toList());
+        String text = part(cancelled, "text/plain");
+        assertTrue(text.contains("Watto <nIFOizT0YnYTTA@example.com>"), text);
+        assertTrue(text.contains("9K9R-3 Exhibitor (Watto)"), "tickets with their releases: " + text);
+        assertTrue(text.contains("USD 270.0 (discount code FREE2U)"), text);
+        assertTrue(text.contains(REGISTRATION_LINK), "the event URL + /admin/registrations/ + slug: " + text);
+        String html = part(cancelled, "text/html");
+        assertTrue(html.contains("<a href=\"" + REGISTRATION_LINK + "\">"), html);
+
+        MimeMessage voided = Stream.of(received).filter(m -> subject(m).startsWith("Voided")).findFirst().orElseThrow();
+        assertEquals("Voided: ticket 1i5nfwf2t, Peter Winter", voided.getSubject());
+        assertTrue(part(voided, "text/plain").contains("https://heroku.tito.io/paulca/awesomeconf/admin/tickets/1i5nfwf2t24"),
+                "the payload's own admin_url");
+        assertTrue(part(voided, "text/plain").contains("1i5nfwf2t AwesomeConf ticket"));
+    }
+
+    @Test
+    void valuesFromThePayloadAreEscapedInHtml() throws Exception {
+        startRelay(Map.of());
+        relay.send("registration.cancelled", registration("<script>alert(1)</script> O'Brien & Sons"));
+        assertTrue(received(2));
+        MimeMessage email = smtp.getReceivedMessages()[0];
+        String html = part(email, "text/html");
+        assertFalse(html.contains("<script>"), html);
+        assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Brien &amp; Sons")
+                   || html.contains("&lt;script&gt;alert(1)&lt;/script&gt; O'Brien &amp; Sons"), html);
+        assertTrue(part(email, "text/plain").contains("<script>alert(1)</script> O'Brien & Sons"), "plain text as written");
+        assertTrue(email.getSubject().contains("O'Brien & Sons"));
+    }
+
+    @Test
+    void aRepeatSendsNothingAndOtherNamesSendNone() throws Exception {
+        startRelay(Map.of());
+        byte[] cancellation = Samples.bytes("registration-v3.1.json");
+        relay.send("registration.cancelled", cancellation);
+        relay.send("registration.cancelled", cancellation);
+        relay.send("registration.finished", cancellation);
+        relay.send("ticket.updated", Samples.bytes("ticket-basic.json"));
+        await("all dispatched", PATIENCE, () -> relay.inbox().isEmpty());
+        Thread.sleep(1000);
+        assertEquals(2, smtp.getReceivedMessages().length, "one email, to each of the two organizers");
+    }
+
+    @Test
+    void anEmailWaitsOutAnSmtpOutageAndIsSentOnce() throws Exception {
+        startRelay(Map.of());
+        smtp.stop();
+        relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json"));
+        Thread.sleep(800); // a few failed attempts
+        smtp = newSmtpServer(GreenMailConfiguration.aConfig());
+        smtp.start();
+        assertTrue(received(2));
+        await("all dispatched", PATIENCE, () -> relay.inbox().isEmpty());
+        Thread.sleep(1000);
+        assertEquals(2, smtp.getReceivedMessages().length, "exactly one email after the recovery");
+        assertEquals(CANCELLED_SUBJECT, smtp.getReceivedMessages()[0].getSubject());
+        assertEquals(List.of(), relay.deadLetters());
+    }
+
+    @Test
+    void aTemplateEditedOnDiskChangesTheNextEmail() throws Exception {
+        Path templates = Files.createDirectories(work.resolve("templates"));
+        try (Stream<Path> files = Files.list(Path.of("templates"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, templates.resolve(file.getFileName()));
+            }
+        }
+        startRelay(Map.of("mail.templates-dir", templates.toString()));
+        relay.send("registration.cancelled", registration("First Person"));
+        assertTrue(received(2));
+
+        Files.writeString(templates.resolve("registration.cancelled.subject.mustache"),
+                "Registration {{{body.reference}}} cancelled by {{{body.name}}}\n");
+        relay.send("registration.cancelled", registration("Second Person"));
+        assertTrue(received(4));
+        assertTrue(Stream.of(smtp.getReceivedMessages()).anyMatch(m -> subject(m).equals("Registration 9K9R cancelled by Second Person")),
+                Arrays.toString(Stream.of(smtp.getReceivedMessages()).map(OrganizerEmailTest::subject).toArray()));
+    }
+
+    @Test
+    void aNameAddedToTheTriggersUsesTheGenericTemplates() throws Exception {
+        startRelay(Map.of("mail.triggers", "registration.cancelled,ticket.voided,registration.marked_as_paid"));
+        relay.send("registration.marked_as_paid", Samples.bytes("registration-2019.json"));
+        assertTrue(received(2));
+        MimeMessage email = smtp.getReceivedMessages()[0];
+        assertEquals("Marked as paid: registration E9IM, John Smith", email.getSubject());
+        assertTrue(part(email, "text/plain").contains("https://ti.to/biscuit-box/caramel/admin/registrations/dp6I7t2upnnXrka6GsXlw4A"));
+    }
+
+    @Test
+    void withSmtpAuthenticationTheRightPasswordSendsAndAWrongOneIsReported() throws Exception {
+        smtp.stop();
+        smtp = newSmtpServer(GreenMailConfiguration.aConfig().withUser("tito-relay@example.org", "relay", "s3cret"));
+        smtp.start();
+        startRelay(Map.of("mail.smtp.username", "relay", "mail.smtp.password", "s3cret"));
+        relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json"));
+        assertTrue(received(2));
+        relay.close();
+
+        relay = TestRelay.start(work.resolve("data-wrong-password"), Map.of(
+                "mail.smtp.host", "127.0.0.1", "mail.smtp.port", String.valueOf(smtpPort), "mail.smtp.starttls", "false",
+                "mail.smtp.username", "relay", "mail.smtp.password", "wrong", "mail.organizers", ORGANIZERS));
+        relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json"));
+        await("the failure to be reported", PATIENCE, () -> health().contains("refused the login"));
+        await("a dead letter", PATIENCE, () -> relay.deadLetters().size() == 1);
+        assertFalse(health().contains("wrong"), "the password is never shown");
+        assertEquals(2, smtp.getReceivedMessages().length);
+    }
+
+    @Test
+    void withoutAnSmtpServerEachEmailIsAnEmlFile() throws Exception {
+        relay = TestRelay.start(work.resolve("data"), Map.of("mail.organizers", ORGANIZERS));
+        relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json"));
+        Path outbox = relay.dataDir().resolve("outbox");
+        await("an .eml file", PATIENCE, () -> Files.isDirectory(outbox) && count(outbox) == 1);
+        Path eml;
+        try (Stream<Path> files = Files.list(outbox)) {
+            eml = files.findFirst().orElseThrow();
+        }
+        assertTrue(eml.getFileName().toString().endsWith(".eml"));
+        try (InputStream in = Files.newInputStream(eml)) {
+            MimeMessage email = new MimeMessage(Session.getInstance(new Properties()), in);
+            assertEquals(CANCELLED_SUBJECT, email.getSubject());
+            assertEquals(2, email.getRecipients(Message.RecipientType.TO).length);
+            assertTrue(part(email, "text/plain").contains(REGISTRATION_LINK));
+            assertTrue(part(email, "text/html").contains("<a href=\"" + REGISTRATION_LINK + "\">"));
+        }
+        assertTrue(new String(Files.readAllBytes(eml), StandardCharsets.UTF_8).startsWith("Date: "));
+    }
+
+    /** Whether the SMTP server has received this many messages (one per recipient) within the patience. */
+    private boolean received(int messages) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (smtp.getReceivedMessages().length < messages) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    private String health() {
+        try {
+            return relay.health();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static long count(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.count();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    private static String subject(MimeMessage message) {
+        try {
+            return message.getSubject();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
