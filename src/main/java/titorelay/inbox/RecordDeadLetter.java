@@ -11,8 +11,8 @@ import org.apache.camel.Processor;
 /**
  * Turns a delivery that failed all its retries into a dead letter: the original envelope, unchanged, plus why it
  * failed, where, after how many attempts and when. A dead letter is still an envelope, so moving it back into the
- * inbox replays it. The sink is the endpoint that failed (e.g.
- * {@code direct://ticket-voided}).
+ * inbox replays it. The sink is the one that says it failed ({@code spreadsheet}, {@code organizer-email}), or
+ * else the endpoint that failed (e.g. {@code direct://ticket-voided}).
  */
 public class RecordDeadLetter implements Processor {
 
@@ -41,8 +41,10 @@ public class RecordDeadLetter implements Processor {
         int redeliveries = exchange.getProperty(REDELIVERIES, 0, Integer.class);
 
         Map<String, String> failure = new LinkedHashMap<>();
-        failure.put(FAILURE, cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        failure.put(FAILED_SINK, failedEndpoint != null ? failedEndpoint : failedRoute != null ? failedRoute : "unknown");
+        String sink = SinkFailedException.sinkOf(cause);
+        Throwable reason = cause instanceof SinkFailedException ? cause.getCause() : cause;
+        failure.put(FAILURE, reason == null ? "unknown" : reason.getClass().getSimpleName() + ": " + reason.getMessage());
+        failure.put(FAILED_SINK, sink != null ? sink : failedEndpoint != null ? failedEndpoint : failedRoute != null ? failedRoute : "unknown");
         failure.put(ATTEMPTS, String.valueOf(1 + redeliveries));
         failure.put(FAILED_AT, Instant.now().toString());
         message.setBody(original.with(failure).toBytes());

@@ -15,6 +15,7 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.inbox.SinkFailedException;
 
 /**
  * How sending organizer email goes. A server that is down or busy is a passing problem (dispatch retries); a
@@ -61,7 +62,7 @@ public final class MailHealth extends AbstractHealthCheck {
             } else {
                 LOG.warn("Organizer email not sent yet ({}); it will be retried", rootMessage(failure));
             }
-            throw failure;
+            throw new SinkFailedException("organizer-email", failure);
         };
     }
 

@@ -20,6 +20,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.inbox.SinkFailedException;
 import titorelay.sheets.SheetColumns.RowChange;
 
 /**
@@ -195,7 +196,7 @@ public final class SpreadsheetSink extends ServiceSupport {
                     for (Waiting next; (next = nextArrival()) != null; ) {
                         batch.add(next);
                     }
-                    complete(batch, new SpreadsheetException(failure));
+                    complete(batch, new SinkFailedException("spreadsheet", new SpreadsheetException(failure)));
                     batch = new ArrayList<>();
                     backoff = 0;
                 }

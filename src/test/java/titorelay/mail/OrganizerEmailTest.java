@@ -172,13 +172,32 @@ class OrganizerEmailTest {
     }
 
     @Test
+    void anEmailThatOutlastsItsRetriesIsSentOnceWhenReplayed() throws Exception {
+        startRelay(Map.of());
+        smtp.stop();
+        relay.send("ticket.voided", Samples.bytes("ticket-basic.json"));
+        await("a dead letter", PATIENCE, () -> relay.deadLetters().size() == 1);
+        assertEquals("organizer-email", deadLetterField("Failed-Sink"));
+        assertTrue(deadLetterField("Failure").contains("Connect"), deadLetterField("Failure"));
+
+        smtp = newSmtpServer(GreenMailConfiguration.aConfig());
+        smtp.start();
+        relay.replayDeadLetters();
+        assertTrue(received(2));
+        await("the inbox to drain", PATIENCE, () -> relay.inbox().isEmpty());
+        relay.send("ticket.voided", Samples.bytes("ticket-basic.json")); // Tito retrying after all
+        Thread.sleep(1000);
+        assertEquals(2, smtp.getReceivedMessages().length, "once, to each organizer");
+        assertEquals(List.of(), relay.deadLetters());
+    }
+
+    private String deadLetterField(String field) throws Exception {
+        return titorelay.inbox.InboxEnvelope.parse(Files.readAllBytes(relay.deadLetters().get(0))).field(field);
+    }
+
+    @Test
     void aTemplateEditedOnDiskChangesTheNextEmail() throws Exception {
-        Path templates = Files.createDirectories(work.resolve("templates"));
-        try (Stream<Path> files = Files.list(Path.of("templates"))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, templates.resolve(file.getFileName()));
-            }
-        }
+        Path templates = TestRelay.copyOf(Path.of("templates"), work.resolve("templates"));
         startRelay(Map.of("mail.templates-dir", templates.toString()));
         relay.send("registration.cancelled", registration("First Person"));
         assertTrue(received(2));

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,12 +23,7 @@ class RouteReloadTest {
     @Test
     void anEditedRouteFileChangesWhatTheRunningRelayDoes() throws Exception {
         // The real route files, copied so that the test can edit them.
-        Path routes = Files.createDirectories(work.resolve("routes"));
-        try (Stream<Path> files = Files.list(Path.of("routes"))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, routes.resolve(file.getFileName()));
-            }
-        }
+        Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
         Map<String, String> useCopies = Map.of(
                 "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
                 "camel.main.routes-reload-directory", routes.toString());

@@ -248,6 +248,9 @@ class SpreadsheetTest {
         await("a dead letter", PATIENCE, () -> relay.deadLetters().size() == 1);
         String health = relay.health();
         assertTrue(health.contains("DOWN") && health.contains("share it"), health);
+        String kept = Files.readString(relay.deadLetters().get(0));
+        assertTrue(kept.contains("Failed-Sink: spreadsheet"), kept);
+        assertTrue(kept.contains("HTTP 403"), kept);
 
         google.denyAccess(SPREADSHEET, false);
         Path deadLetter = relay.deadLetters().get(0);

@@ -137,6 +137,24 @@ public final class TestRelay implements AutoCloseable {
         }
     }
 
+    /** Copies the files of a directory (e.g. the real routes/ or templates/) for a test to edit. */
+    public static Path copyOf(Path directory, Path target) throws IOException {
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, target.resolve(file.getFileName()));
+            }
+        }
+        return target;
+    }
+
+    /** Moves every dead letter back into the inbox: the documented replay. */
+    public void replayDeadLetters() throws IOException {
+        for (Path deadLetter : deadLetters()) {
+            Files.move(deadLetter, dataDir.resolve("inbox").resolve(deadLetter.getFileName()));
+        }
+    }
+
     public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
