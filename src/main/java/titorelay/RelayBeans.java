@@ -19,6 +19,7 @@ import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.h2.jdbcx.JdbcDataSource;
+import titorelay.inbox.DeadLetterHealth;
 import titorelay.inbox.OpenInboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
 import titorelay.inbox.SealInboxEnvelope;
@@ -61,6 +62,7 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
+        HealthCheckRegistry.get(camelContext).register(new DeadLetterHealth(dataDir.resolve("dead-letters")));
         DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
         registry.bind("deliveryLog", new JdbcMessageIdRepository(dedupe, "dispatch"));
         registry.bind("deliveriesInFlight", MemoryIdempotentRepository.memoryIdempotentRepository(100_000));

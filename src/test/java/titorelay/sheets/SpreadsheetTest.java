@@ -252,9 +252,15 @@ class SpreadsheetTest {
         assertTrue(kept.contains("Failed-Sink: spreadsheet"), kept);
         assertTrue(kept.contains("HTTP 403"), kept);
 
+        assertTrue(health.contains("1 dead letter(s)"), health);
+        java.io.ByteArrayOutputStream listing = new java.io.ByteArrayOutputStream();
+        assertEquals(0, titorelay.tools.DeadLetters.run(relay.dataDir(), new java.io.PrintStream(listing, true), "list"));
+        assertTrue(listing.toString().contains("ticket.updated, sink spreadsheet, 7 attempt(s)"), listing.toString());
+
         google.denyAccess(SPREADSHEET, false);
-        Path deadLetter = relay.deadLetters().get(0);
-        Files.move(deadLetter, relay.dataDir().resolve("inbox").resolve(deadLetter.getFileName()));
+        assertEquals(0, titorelay.tools.DeadLetters.run(relay.dataDir(), System.out, "replay", "--sink", "organizer-email"));
+        assertEquals(1, relay.deadLetters().size(), "only the dead letters of the named sink are replayed");
+        assertEquals(0, titorelay.tools.DeadLetters.run(relay.dataDir(), System.out, "replay", "--sink", "spreadsheet"));
         awaitRows("Tickets", 1);
         assertEquals("Denied Person", row(tab("Tickets"), "ti_denied").get("Name"));
         await("health UP again", PATIENCE, () -> {

@@ -148,13 +148,6 @@ public final class TestRelay implements AutoCloseable {
         return target;
     }
 
-    /** Moves every dead letter back into the inbox: the documented replay. */
-    public void replayDeadLetters() throws IOException {
-        for (Path deadLetter : deadLetters()) {
-            Files.move(deadLetter, dataDir.resolve("inbox").resolve(deadLetter.getFileName()));
-        }
-    }
-
     public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {

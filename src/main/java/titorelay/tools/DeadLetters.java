@@ -1,0 +1,100 @@
+package titorelay.tools;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import titorelay.inbox.InboxEnvelope;
+import titorelay.inbox.RecordDeadLetter;
+
+/**
+ * Lists the relay's dead letters, and replays them: all, some by file name, or those of one sink. Replaying moves a
+ * dead letter back into the inbox, where dispatch takes it again (a running relay at once, else at its next start);
+ * each sink skips what it had already done for that delivery.
+ *
+ * <pre>
+ * java -cp target/tito-relay.jar titorelay.tools.DeadLetters list
+ * java -cp target/tito-relay.jar titorelay.tools.DeadLetters replay                    # all
+ * java -cp target/tito-relay.jar titorelay.tools.DeadLetters replay --sink spreadsheet # those of one sink
+ * java -cp target/tito-relay.jar titorelay.tools.DeadLetters replay FILE...            # these
+ * </pre>
+ *
+ * The data directory is RELAY_DATA_DIR, or -Drelay.data-dir, or ./data.
+ */
+public final class DeadLetters {
+
+    private DeadLetters() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path data = Path.of(System.getProperty("relay.data-dir",
+                System.getenv().getOrDefault("RELAY_DATA_DIR", "data")));
+        int status = run(data, System.out, args);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Does what the arguments say; returns the exit status. */
+    public static int run(Path data, PrintStream out, String... args) throws IOException {
+        Path deadLetters = data.resolve("dead-letters");
+        Path inbox = data.resolve("inbox");
+        if (args.length == 0 || !(args[0].equals("list") || args[0].equals("replay"))) {
+            out.println("usage: DeadLetters list | replay [--sink SINK] [FILE...]");
+            return 2;
+        }
+        String sink = null;
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--sink") && i + 1 < args.length) {
+                sink = args[++i];
+            } else {
+                names.add(Path.of(args[i]).getFileName().toString());
+            }
+        }
+        List<Path> selected = new ArrayList<>();
+        for (Path file : files(deadLetters)) {
+            InboxEnvelope envelope = InboxEnvelope.parse(Files.readAllBytes(file));
+            boolean wanted = (sink == null || sink.equals(envelope.field(RecordDeadLetter.FAILED_SINK)))
+                             && (names.isEmpty() || names.contains(file.getFileName().toString()));
+            if (!wanted) {
+                continue;
+            }
+            selected.add(file);
+            if (args[0].equals("list")) {
+                out.printf("%s%n  %s, sink %s, %s attempt(s), failed at %s%n  %s%n", file.getFileName(),
+                        envelope.field(InboxEnvelope.WEBHOOK_NAME), envelope.field(RecordDeadLetter.FAILED_SINK),
+                        envelope.field(RecordDeadLetter.ATTEMPTS), envelope.field(RecordDeadLetter.FAILED_AT),
+                        envelope.field(RecordDeadLetter.FAILURE));
+            }
+        }
+        if (args[0].equals("replay")) {
+            Files.createDirectories(inbox);
+            for (Path file : selected) {
+                Files.move(file, inbox.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            }
+            out.printf("Replayed %d dead letter(s) into %s%n", selected.size(), inbox);
+        } else {
+            out.printf("%d dead letter(s) in %s%n", selected.size(), deadLetters);
+        }
+        if (!names.isEmpty() && selected.size() < names.size()) {
+            out.println("Some of the named files are not dead letters (or not of that sink)");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static List<Path> files(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> !f.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+    }
+}
