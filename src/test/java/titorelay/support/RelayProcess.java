@@ -34,8 +34,12 @@ public final class RelayProcess implements AutoCloseable {
     }
 
     public static RelayProcess start(Path dataDir, String logName, Map<String, String> overrides) throws Exception {
-        int port = TestRelay.freePort();
-        int managementPort = TestRelay.freePort();
+        return start(dataDir, logName, overrides, TestRelay.freePort(), TestRelay.freePort());
+    }
+
+    /** On given ports, so that a restarted relay is found where the killed one was. */
+    public static RelayProcess start(Path dataDir, String logName, Map<String, String> overrides, int port,
+            int managementPort) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
@@ -89,6 +93,30 @@ public final class RelayProcess implements AutoCloseable {
                 .header("Tito-Signature", TitoSignature.sign(TestRelay.TOKEN, body))
                 .body(body)
                 .send(port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String health() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** SIGTERM, as a service manager stops it; returns how long the relay took to exit. */
+    public Duration terminate(Duration patience) throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(patience.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the relay did not stop within " + patience);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook, no flush, nothing graceful. */

@@ -1,0 +1,103 @@
+package titorelay.durability;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.sheets.SheetsEmulator;
+import titorelay.support.RelayProcess;
+import titorelay.support.Scenario;
+import titorelay.support.TestRelay;
+import titorelay.support.TitoSender;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The promise, under the worst conditions: while a Tito-like sender delivers (retrying whatever was not answered
+ * 2xx), the relay is SIGKILLed at random moments and restarted. At the end the spreadsheet holds exactly the
+ * expected rows and the organizers exactly the expected emails: nothing lost, nothing doubled.
+ */
+class CrashLoopTest {
+
+    private static final long SEED = Long.getLong("crash.seed", 20261126L);
+    private static final int KILLS = 5;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void randomKillsLoseAndDoubleNothing() throws Exception {
+        System.out.println("CrashLoopTest seed " + SEED + " (rerun with -Dcrash.seed=" + SEED + ")");
+        Random random = new Random(SEED);
+        Scenario scenario = new Scenario(SEED, 1500, 250, 250, 500);
+        System.out.printf("CrashLoopTest: %d deliveries, %d emails expected%n", scenario.deliveries.size(),
+                scenario.emailed.size());
+
+        int smtpPort = TestRelay.freePort();
+        GreenMail smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp.start();
+        try (SheetsEmulator google = SheetsEmulator.start()) {
+            google.createSpreadsheet("crash-sheet");
+            Path dataDir = work.resolve("data");
+            Map<String, String> settings = new HashMap<>(Map.of(
+                    "sheets.spreadsheet-id", "crash-sheet",
+                    "sheets.root-url", google.rootUrl(),
+                    "sheets.access-token", "emulator",
+                    "sheets.flush-interval-ms", "200",
+                    "mail.smtp.host", "127.0.0.1",
+                    "mail.smtp.port", String.valueOf(smtpPort),
+                    "mail.smtp.starttls", "false",
+                    "mail.organizers", "organizers@example.org",
+                    "relay.dispatch.redelivery-delay-ms", "100"));
+            int port = TestRelay.freePort();
+            int managementPort = TestRelay.freePort();
+            AtomicReference<RelayProcess> relay = new AtomicReference<>(
+                    RelayProcess.start(dataDir, "run0", settings, port, managementPort));
+
+            TitoSender sender = new TitoSender(() -> port, TestRelay.TOKEN);
+            Thread killer = new Thread(() -> {
+                try {
+                    for (int kill = 1; kill <= KILLS; kill++) {
+                        Thread.sleep(1000 + random.nextInt(2500));
+                        relay.get().kill();
+                        relay.set(RelayProcess.start(dataDir, "run" + kill, settings, port, managementPort));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "killer");
+            killer.start();
+            sender.sendAll(scenario.deliveries, 8);
+            killer.join();
+            System.out.printf("CrashLoopTest: all acknowledged after %d attempts, %d kills%n", sender.attempts(), KILLS);
+
+            try (RelayProcess last = relay.get()) {
+                TestRelay.await("the sheet and the inbox to settle", Duration.ofSeconds(120), () ->
+                        Scenario.ticketsIn(google.grid("crash-sheet", "Tickets")).equals(scenario.tickets)
+                        && google.tabs("crash-sheet").contains("Registrations")
+                        && Scenario.registrationsIn(google.grid("crash-sheet", "Registrations")).equals(scenario.registrations)
+                        && smtp.getReceivedMessages().length >= scenario.emailed.size());
+                Thread.sleep(1000); // anything doubled would have arrived by now
+                assertEquals(scenario.tickets, Scenario.ticketsIn(google.grid("crash-sheet", "Tickets")));
+                assertEquals(scenario.registrations,
+                        Scenario.registrationsIn(google.grid("crash-sheet", "Registrations")));
+                Map<String, Integer> emails = Scenario.countByMessageId(smtp.getReceivedMessages());
+                assertEquals(scenario.emailed.size(), emails.size(), "every expected email, and no other");
+                assertTrue(emails.keySet().containsAll(scenario.emailed));
+                assertEquals(List.of(), emails.values().stream().filter(n -> n > 1).toList(), "no email twice");
+                assertTrue(last.health().contains("No dead letters"), last.health());
+            }
+        } finally {
+            smtp.stop();
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package titorelay.durability;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.sheets.SheetsEmulator;
+import titorelay.support.Scenario;
+import titorelay.support.TestRelay;
+import titorelay.support.TitoSender;
+import titorelay.support.TitoSender.Delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Repeats and sink outages, with the spreadsheet emulator and a real SMTP server: exact afterwards. */
+class DeliveryGuaranteeTest {
+
+    private static final long SEED = Long.getLong("guarantee.seed", 5L);
+
+    @TempDir
+    Path work;
+
+    private int smtpPort;
+    private GreenMail smtp;
+    private SheetsEmulator google;
+    private TestRelay relay;
+
+    @BeforeEach
+    void start() throws Exception {
+        System.out.println("DeliveryGuaranteeTest seed " + SEED);
+        smtpPort = TestRelay.freePort();
+        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp.start();
+        google = SheetsEmulator.start();
+        google.createSpreadsheet("guarantee-sheet");
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "sheets.spreadsheet-id", "guarantee-sheet",
+                "sheets.root-url", google.rootUrl(),
+                "sheets.access-token", "emulator",
+                "sheets.timeout-ms", "1000",
+                "sheets.max-backoff-ms", "1000",
+                "mail.smtp.host", "127.0.0.1",
+                "mail.smtp.port", String.valueOf(smtpPort),
+                "mail.smtp.starttls", "false",
+                "mail.smtp.timeout-ms", "1000",
+                "mail.organizers", "organizers@example.org"));
+        settings.put("relay.dispatch.redelivery-delay-ms", "200");
+        relay = TestRelay.start(work.resolve("data"), settings);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        relay.close();
+        google.close();
+        smtp.stop();
+    }
+
+    private void assertExactly(Scenario scenario) throws Exception {
+        TestRelay.await("the sheet and the emails", Duration.ofSeconds(90), () ->
+                Scenario.ticketsIn(google.grid("guarantee-sheet", "Tickets")).equals(scenario.tickets)
+                && google.tabs("guarantee-sheet").contains("Registrations")
+                && Scenario.registrationsIn(google.grid("guarantee-sheet", "Registrations")).equals(scenario.registrations)
+                && smtp.getReceivedMessages().length >= scenario.emailed.size()
+                && relay.inbox().isEmpty());
+        Thread.sleep(1000);
+        Map<String, Integer> emails = Scenario.countByMessageId(smtp.getReceivedMessages());
+        assertEquals(scenario.emailed.size(), emails.size());
+        assertTrue(emails.keySet().containsAll(scenario.emailed));
+        assertEquals(List.of(), emails.values().stream().filter(n -> n > 1).toList(), "no email twice");
+        assertEquals(List.of(), relay.deadLetters());
+    }
+
+    @Test
+    void everyDeliverySentTwiceHalfOfThemConcurrentlyIsAppliedOnce() throws Exception {
+        Scenario scenario = new Scenario(SEED, 200, 50, 50, 0);
+        TitoSender sender = new TitoSender(relay::port, TestRelay.TOKEN);
+        ExecutorService twins = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<?>> sent = new ArrayList<>();
+            for (int i = 0; i < scenario.deliveries.size(); i++) {
+                Delivery delivery = scenario.deliveries.get(i);
+                if (i % 2 == 0) {
+                    // the original and its repeat at the same moment
+                    sent.add(twins.submit(() -> { sender.send(delivery); return null; }));
+                    sent.add(twins.submit(() -> { sender.send(delivery); return null; }));
+                } else {
+                    sent.add(twins.submit(() -> { sender.send(delivery); sender.send(delivery); return null; }));
+                }
+            }
+            for (Future<?> f : sent) {
+                f.get();
+            }
+        } finally {
+            twins.shutdownNow();
+        }
+        assertExactly(scenario);
+        assertTrue(relay.counter("tito_webhooks_duplicates_total") >= scenario.deliveries.size() / 2.0,
+                "the repeats were seen as repeats");
+    }
+
+    @Test
+    void sinkOutagesEndExactlyRightWithoutDeadLetters() throws Exception {
+        Scenario scenario = new Scenario(SEED, 200, 50, 50, 20);
+        google.failShare(0.3, 503, SEED);
+        smtp.stop();
+        TitoSender sender = new TitoSender(relay::port, TestRelay.TOKEN);
+        Thread recovery = new Thread(() -> {
+            try {
+                Thread.sleep(1500);
+                smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+                smtp.start();
+                Thread.sleep(1500);
+                google.failShare(0.3, 429, SEED + 1);
+                Thread.sleep(1500);
+                google.clearFaults();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        recovery.start();
+        sender.sendAll(scenario.deliveries, 8);
+        recovery.join();
+        assertExactly(scenario);
+    }
+}

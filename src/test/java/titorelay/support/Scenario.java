@@ -1,0 +1,121 @@
+package titorelay.support;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import titorelay.inbox.InboxEnvelope;
+import titorelay.support.TitoSender.Delivery;
+
+/**
+ * A seeded mix of deliveries as an event's webhooks would come, shuffled, with what the sheet and the organizers'
+ * inbox must show afterwards: each ticket updated twice (some then voided), each registration finished then
+ * cancelled, and some deliveries sent twice.
+ */
+public final class Scenario {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public final List<Delivery> deliveries = new ArrayList<>();
+    /** Tickets tab: slug → [State, Name]. */
+    public final Map<String, List<String>> tickets = new TreeMap<>();
+    /** Registrations tab: slug → State. */
+    public final Map<String, String> registrations = new TreeMap<>();
+    /** Message-IDs of the emails the organizers must receive, once each. */
+    public final List<String> emailed = new ArrayList<>();
+
+    public Scenario(long seed, int ticketCount, int voided, int registrationCount, int repeats) {
+        Random random = new Random(seed);
+        for (int i = 0; i < ticketCount; i++) {
+            String slug = "ti_s" + i;
+            add("ticket.updated", Tickets.ticket(slug, "incomplete", "First " + i, "2022-03-26 08:00:00 UTC"));
+            add("ticket.updated", Tickets.ticket(slug, "complete", "Second " + i, "2022-03-26 09:00:00 UTC"));
+            tickets.put(slug, List.of("complete", "Second " + i));
+            if (i < voided) {
+                emailed.add(messageId(add("ticket.voided", Tickets.ticket(slug, "void", "Voided " + i,
+                        "2022-03-26T10:00:00.000Z")), "ticket.voided"));
+                tickets.put(slug, List.of("void", "Voided " + i));
+            }
+        }
+        for (int i = 0; i < registrationCount; i++) {
+            String slug = "reg_s" + i;
+            add("registration.finished", registration(slug, "R" + i, "2022-03-26 08:00:00 UTC"));
+            emailed.add(messageId(add("registration.cancelled", registration(slug, "R" + i, "2022-03-26 09:00:00 UTC")),
+                    "registration.cancelled"));
+            registrations.put(slug, "cancelled");
+        }
+        List<Delivery> originals = new ArrayList<>(deliveries);
+        for (int i = 0; i < repeats; i++) {
+            deliveries.add(originals.get(random.nextInt(originals.size())));
+        }
+        Collections.shuffle(deliveries, random);
+    }
+
+    private String add(String name, byte[] body) {
+        deliveries.add(new Delivery(name, body));
+        return new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, name), body).deliveryKey();
+    }
+
+    private static byte[] registration(String slug, String reference, String updatedAt) {
+        try {
+            ObjectNode registration = (ObjectNode) JSON.readTree(Samples.bytes("registration-v3.1.json"));
+            registration.put("slug", slug);
+            registration.put("reference", reference);
+            registration.put("updated_at", updatedAt);
+            return JSON.writeValueAsBytes(registration);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The Tickets tab as slug → [State, Name], read from a grid (header first). */
+    public static Map<String, List<String>> ticketsIn(List<List<String>> grid) {
+        Map<String, List<String>> rows = new TreeMap<>();
+        if (grid.isEmpty()) {
+            return rows;
+        }
+        int state = grid.get(0).indexOf("State");
+        int name = grid.get(0).indexOf("Name");
+        for (List<String> row : grid.subList(1, grid.size())) {
+            if (rows.put(row.get(0), List.of(row.get(state), row.get(name))) != null) {
+                rows.put(row.get(0), List.of("DUPLICATE ROW", ""));
+            }
+        }
+        return rows;
+    }
+
+    /** The Registrations tab as slug → State. */
+    public static Map<String, String> registrationsIn(List<List<String>> grid) {
+        Map<String, String> rows = new TreeMap<>();
+        if (grid.isEmpty()) {
+            return rows;
+        }
+        int state = grid.get(0).indexOf("State");
+        for (List<String> row : grid.subList(1, grid.size())) {
+            if (rows.put(row.get(0), row.get(state)) != null) {
+                rows.put(row.get(0), "DUPLICATE ROW");
+            }
+        }
+        return rows;
+    }
+
+    /** Message-ID → how many times it was received. */
+    public static Map<String, Integer> countByMessageId(jakarta.mail.internet.MimeMessage[] received) throws Exception {
+        Map<String, Integer> counts = new HashMap<>();
+        for (jakarta.mail.internet.MimeMessage message : received) {
+            counts.merge(message.getMessageID(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** The Message-ID the relay gives the email of a delivery. */
+    public static String messageId(String deliveryKey, String webhookName) {
+        return "<" + deliveryKey + "." + webhookName + "@tito-relay>";
+    }
+}
