@@ -16,7 +16,9 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.h2.jdbcx.JdbcDataSource;
 import titorelay.inbox.DeadLetterHealth;
@@ -83,12 +85,13 @@ public class RelayBeans implements CamelConfiguration {
     /**
      * Where the relay remembers what it has done, by delivery key (dispatch, and each email sent): Camel's JDBC
      * idempotent repositories, over an embedded H2 file by default. Point {@code relay.dedupe.jdbc-url} at a shared
-     * database when several relays run.
+     * database when several relays run. H2 must not close itself when the JVM begins to exit: the relay's graceful
+     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0).
      */
     private static DataSource dedupeDataSource(String jdbcUrl, Path dataDir) {
         JdbcDataSource dataSource = new JdbcDataSource();
         dataSource.setURL(jdbcUrl.isBlank()
-                ? "jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1"
+                ? "jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE"
                 : jdbcUrl);
         return dataSource;
     }
@@ -153,6 +156,14 @@ public class RelayBeans implements CamelConfiguration {
                 Long.parseLong(property(camelContext, "sheets.max-backoff-ms")),
                 Integer.parseInt(property(camelContext, "sheets.max-waiting")));
         camelContext.addService(sink);
+        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStoppingEvent) {
+                    sink.drain();
+                }
+            }
+        });
         HealthCheckRegistry.get(camelContext).register(new SpreadsheetHealthCheck(sink));
         return sink;
     }

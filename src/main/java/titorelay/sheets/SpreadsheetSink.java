@@ -51,6 +51,8 @@ public final class SpreadsheetSink extends ServiceSupport {
     private final AtomicReference<String> problem = new AtomicReference<>();
     private final AtomicInteger writes = new AtomicInteger();
     private volatile boolean running;
+    /** The relay is stopping: write whatever is pending at once, not at the next flush time. */
+    private volatile boolean draining;
     private Thread writer;
     /** Completing a webhook continues its route (dedupe, inbox clean-up): not on the writer's thread. */
     private ExecutorService completions;
@@ -118,6 +120,18 @@ public final class SpreadsheetSink extends ServiceSupport {
         return false;
     }
 
+    /**
+     * Called as the relay starts stopping, while routes (and so the Google calls) still run: what is pending is written
+     * now, so the deliveries waiting for it complete within the shutdown's grace period.
+     */
+    public void drain() {
+        draining = true;
+        Thread current = writer;
+        if (current != null) {
+            current.interrupt();
+        }
+    }
+
     @Override
     protected void doStart() {
         running = true;
@@ -146,6 +160,9 @@ public final class SpreadsheetSink extends ServiceSupport {
         long lastWrite = 0;
         while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty()) {
             long wait = backoff > 0 ? backoff : lastWrite + flushIntervalMs - System.currentTimeMillis();
+            if (draining && backoff == 0) {
+                wait = 0;
+            }
             if (wait > 0 && running) {
                 try {
                     Thread.sleep(wait);
@@ -216,7 +233,7 @@ public final class SpreadsheetSink extends ServiceSupport {
     /** Idle: sleep until a webhook arrives (it is then written at the next flush time). */
     private void awaitFirstArrival() {
         try {
-            firstArrival = incoming.poll(flushIntervalMs, TimeUnit.MILLISECONDS);
+            firstArrival = incoming.poll(draining ? 20 : flushIntervalMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException stopping) {
             // the loop sees running == false
         }

@@ -147,7 +147,7 @@ class IngressAnswersTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("refusedRequests")
     void refusedRequestsGetTheirAnswerAndLeaveNoTrace(String label, int status, RawHttp request) throws Exception {
-        RawHttp.Answer answer = request(label, request).send(relay.port());
+        RawHttp.Answer answer = requestFor(label, request).send(relay.port());
 
         assertEquals(status, answer.status(), label + ": " + answer.raw());
         assertTrue(answer.body().startsWith("{\"error\":\""), "a JSON error that says why: " + answer.body());
@@ -160,7 +160,7 @@ class IngressAnswersTest {
     }
 
     /** Some cases need the request line itself changed. */
-    private static RawHttp request(String label, RawHttp request) {
+    static RawHttp requestFor(String label, RawHttp request) {
         if (label.equals("PUT")) {
             return RawHttp.request("PUT", PATH).header("Content-Type", "application/json")
                     .header("X-Webhook-Name", "ticket.updated")

@@ -1,0 +1,103 @@
+package titorelay.ingress;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.Arguments;
+import titorelay.support.RawHttp;
+import titorelay.support.TestRelay;
+import titorelay.support.Tickets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Clients that hold connections open, drip their bodies byte by byte, or send garbage at load: valid webhooks are
+ * still served, and the garbage leaves no trace.
+ */
+class HostileClientsTest {
+
+    @Test
+    void idleAndSlowClientsAndGarbageAtLoadDoNotStopValidWebhooks() throws Exception {
+        Map<String, String> settings = Map.of("relay.dispatch.auto-start", "false", "tito.request-timeout-ms", "2000");
+        try (TestRelay relay = TestRelay.start(Files.createTempDirectory("hostile"), settings)) {
+            List<Socket> idle = new ArrayList<>();
+            List<Socket> dripping = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    idle.add(new Socket("127.0.0.1", relay.port()));
+                }
+                for (int i = 0; i < 20; i++) {
+                    Socket drip = new Socket("127.0.0.1", relay.port());
+                    drip.getOutputStream().write(("POST /webhooks/tito HTTP/1.1\r\nHost: x\r\nX-Webhook-Name: ticket.updated\r\n"
+                                                  + "Content-Length: 100000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                    dripping.add(drip);
+                }
+
+                ExecutorService load = Executors.newFixedThreadPool(16);
+                List<Future<?>> work = new ArrayList<>();
+                int valid = 300;
+                long start = System.nanoTime();
+                for (int i = 0; i < valid; i++) {
+                    byte[] body = Tickets.ticket("ti_hostile_" + i, "complete", "Person " + i, "2022-03-26 08:00:00 UTC");
+                    work.add(load.submit(() -> {
+                        assertEquals(202, relay.send("ticket.updated", body).status());
+                        return null;
+                    }));
+                }
+                List<Arguments> garbage = IngressAnswersTest.refusedRequests().toList();
+                for (int round = 0; round < 3; round++) {
+                    for (Arguments bad : garbage) {
+                        Object[] args = bad.get();
+                        work.add(load.submit(() -> {
+                            RawHttp.Answer answer = requestFor((String) args[0], (RawHttp) args[1 + 1]).send(relay.port());
+                            assertEquals((int) args[1], answer.status(), (String) args[0]);
+                            return null;
+                        }));
+                    }
+                }
+                for (Future<?> f : work) {
+                    f.get();
+                }
+                long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+                load.shutdown();
+                System.out.printf("HostileClientsTest: %d valid and %d garbage requests in %d ms beside 1000 idle"
+                                  + " and 20 dripping connections%n", valid, 3 * garbage.size(), elapsedMs);
+                assertEquals(valid, relay.inbox().size(), "every valid webhook stored, and nothing else");
+
+                // A body dripped slower than the request time-out is cut off, not waited for forever.
+                Socket drip = dripping.get(0);
+                drip.setSoTimeout(10_000);
+                OutputStream out = drip.getOutputStream();
+                InputStream in = drip.getInputStream();
+                out.write('"');
+                byte[] answer = new byte[64];
+                int n = in.read(answer);
+                assertTrue(n > 0 && new String(answer, 0, n, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 503"),
+                        "a dripping client is answered 503 after the request time-out");
+                assertEquals(valid, relay.inbox().size());
+            } finally {
+                for (Socket socket : idle) {
+                    socket.close();
+                }
+                for (Socket socket : dripping) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    private static RawHttp requestFor(String label, RawHttp request) {
+        return IngressAnswersTest.requestFor(label, request);
+    }
+}
