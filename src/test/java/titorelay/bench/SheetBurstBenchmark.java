@@ -109,6 +109,14 @@ public final class SheetBurstBenchmark {
                 System.out.printf("| read requests used | %d |%n", google.readRequests());
                 System.out.printf("| one write request per event would need | %d (%.0f minutes at 60 writes/minute) |%n",
                         events, events / 60.0);
+                long intervals = (lastRow - start) / 1_000_000 / flushIntervalMs + 1;
+                System.out.println();
+                System.out.println("| target | measured | met |");
+                System.out.println("|---|---|---|");
+                System.out.printf("| burst fully in the sheet within 30 s of the last 2xx | %.1f s | %s |%n", lagSeconds,
+                        lagSeconds <= 30 ? "met" : "NOT met");
+                System.out.printf("| at most one write request per flush interval | %d writes in %d intervals | %s |%n",
+                        writes, intervals, writes <= intervals ? "met" : "NOT met");
             } finally {
                 relay.destroy();
                 relay.waitFor();

@@ -38,7 +38,7 @@ class CrashLoopTest {
     void randomKillsLoseAndDoubleNothing() throws Exception {
         System.out.println("CrashLoopTest seed " + SEED + " (rerun with -Dcrash.seed=" + SEED + ")");
         Random random = new Random(SEED);
-        Scenario scenario = new Scenario(SEED, 1500, 250, 250, 500);
+        Scenario scenario = new Scenario(SEED, 1800, 250, 300, 550);
         System.out.printf("CrashLoopTest: %d deliveries, %d emails expected%n", scenario.deliveries.size(),
                 scenario.emailed.size());
 
