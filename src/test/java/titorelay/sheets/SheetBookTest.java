@@ -1,0 +1,142 @@
+package titorelay.sheets;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.sheets.SheetColumns.RowChange;
+import titorelay.support.Samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The mapping of sheet-columns.yaml and the merge rules, on the CSV spreadsheet (no HTTP in between). */
+class SheetBookTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path work;
+
+    private SheetColumns columns;
+    private CsvSpreadsheet sheet;
+    private SheetBook book;
+
+    @BeforeEach
+    void load() throws Exception {
+        columns = SheetColumns.load(Path.of("sheet-columns.yaml"));
+        sheet = new CsvSpreadsheet(work);
+        book = new SheetBook(columns);
+        book.load(sheet);
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return JSON.readTree(text);
+    }
+
+    private void write() throws Exception {
+        sheet.write(book.pendingWrites(sheet));
+        book.written();
+    }
+
+    private List<List<String>> tab(String name) throws Exception {
+        return sheet.read(List.of(CellRange.quoted(name))).get(0);
+    }
+
+    @Test
+    void bothTimestampFormatsAreReadAndNormalised() {
+        assertEquals("2017-08-27T13:07:47Z", SheetColumns.normalizeTimestamp("2017-08-27T13:07:47.000Z"));
+        assertEquals("2022-03-26T07:36:07Z", SheetColumns.normalizeTimestamp("2022-03-26 07:36:07 UTC"));
+        assertEquals("not a time", SheetColumns.normalizeTimestamp("not a time"));
+        assertNull(SheetColumns.parseTimestamp(""));
+    }
+
+    @Test
+    void namesMatchByPatternAndSourcesFallBack() throws Exception {
+        List<RowChange> voided = columns.changesFor("ticket.voided", json(new String(Samples.bytes("ticket-v3.1.json"))));
+        assertEquals(1, voided.size());
+        assertEquals("void", voided.get(0).set().get("State"), "ticket.* then ticket.voided: the later entry wins");
+        assertEquals("Standard", voided.get(0).set().get("Release"));
+        assertTrue(columns.changesFor("ticket", json("{\"slug\":\"x\"}")).isEmpty(), "no rule for a bare 'ticket'");
+        assertTrue(columns.changesFor("ticket.updated", json("{\"name\":\"no slug\"}")).isEmpty(), "no key, no row");
+
+        RowChange fallback = columns.changesFor("ticket.updated",
+                json("{\"slug\":\"s\",\"release\":{\"title\":\"From the object\"},\"name\":null}")).get(0);
+        assertEquals("From the object", fallback.set().get("Release"), "release_title | release.title");
+        assertFalse(fallback.set().containsKey("Name"), "null is absent: the cell is left alone");
+
+        RowChange registration = columns.changesFor("registration.cancelled",
+                json(new String(Samples.bytes("registration-v3.1.json")))).get(0);
+        assertEquals("6", registration.set().get("Tickets"), "count:tickets");
+        assertEquals("cancelled", registration.set().get("State"));
+    }
+
+    @Test
+    void questionsFromTicketsAndCheckinsAreRead() throws Exception {
+        RowChange ticket = columns.changesFor("ticket.updated", json(new String(Samples.bytes("ticket-v3.1.json")))).get(0);
+        assertEquals("United States", ticket.set().get("Where do you live?"), "humanized_response is preferred");
+        JsonNode plainQuestion = json("{\"slug\":\"s\",\"answers\":[{\"question\":\"Diet?\",\"response\":[\"Vegan\",\"No nuts\"]}]}");
+        assertEquals("Vegan, No nuts", columns.changesFor("ticket.updated", plainQuestion).get(0).set().get("Diet?"));
+    }
+
+    @Test
+    void mergeRulesAgeFillAndNewRows() throws Exception {
+        String row = "{\"slug\":\"ti_m\",\"name\":\"%s\",\"state_name\":\"%s\",\"updated_at\":\"%s\"}";
+        assertTrue(book.apply(columns.changesFor("ticket.updated", json(row.formatted("A", "complete", "2022-03-26 08:00:00 UTC"))).get(0)));
+        assertFalse(book.apply(columns.changesFor("ticket.updated", json(row.formatted("B", "incomplete", "2022-03-26T07:00:00Z"))).get(0)),
+                "older: skipped");
+        assertTrue(book.apply(columns.changesFor("ticket.updated", json(row.formatted("C", "complete", "2022-03-26T08:00:00.000Z"))).get(0)),
+                "the same instant in the other format: applied");
+        // A check-in fills only empty cells: the name stays, the check-in time is set.
+        book.apply(columns.changesFor("checkin.created", json("{\"slug\":\"ti_m\",\"name\":\"From checkin\",\"email\":\"e@x\","
+                                                                + "\"checked_in_at\":\"2022-03-27T09:00:00.000Z\"}")).get(0));
+        write();
+        List<List<String>> grid = tab("Tickets");
+        assertEquals(List.of("Slug", "Reference", "State", "Name", "Email", "Release", "Registration", "Event",
+                "Checked in at", "Updated at"), grid.get(0));
+        assertEquals(List.of("ti_m", "", "complete", "C", "e@x", "", "", "", "2022-03-27T09:00:00Z", "2022-03-26T08:00:00Z"),
+                grid.get(1));
+        assertFalse(book.hasPendingWrites());
+    }
+
+    @Test
+    void aColumnInsertedBetweenManagedOnesIsNeverWritten() throws Exception {
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_u\",\"name\":\"N\",\"email\":\"e\"}")).get(0));
+        write();
+        // An organizer inserts "Notes" between Name and Email, and writes in it.
+        List<List<String>> grid = tab("Tickets");
+        List<String> header = new java.util.ArrayList<>(grid.get(0));
+        header.add(4, "Notes");
+        List<String> first = new java.util.ArrayList<>(grid.get(1));
+        while (first.size() < 4) {
+            first.add("");
+        }
+        first.add(4, "call back");
+        sheet.addTabs(List.of("Tickets")); // replaces the file, as an organizer saving it would
+        sheet.write(List.of(new CellRange("Tickets", 1, 0, header), new CellRange("Tickets", 2, 0, first)));
+
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_u\",\"name\":\"N2\",\"email\":\"e2\","
+                                                               + "\"state_name\":\"void\"}")).get(0));
+        List<CellRange> writes = book.pendingWrites(sheet);
+        assertTrue(writes.stream().noneMatch(w -> w.column() <= 4 && w.column() + w.values().size() - 1 >= 4),
+                "no write touches the Notes column: " + writes);
+        sheet.write(writes);
+        book.written();
+        Map<String, String> row = new java.util.HashMap<>();
+        List<List<String>> after = tab("Tickets");
+        for (int c = 0; c < after.get(0).size(); c++) {
+            row.put(after.get(0).get(c), c < after.get(1).size() ? after.get(1).get(c) : "");
+        }
+        assertEquals("call back", row.get("Notes"));
+        assertEquals("N2", row.get("Name"));
+        assertEquals("e2", row.get("Email"));
+        assertEquals("void", row.get("State"));
+    }
+}
