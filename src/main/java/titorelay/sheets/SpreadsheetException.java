@@ -15,12 +15,6 @@ public final class SpreadsheetException extends IOException {
         super(describe(cause), cause);
     }
 
-    /** HTTP status of Google's answer, or 0 when there was none (time-out, connection refused). */
-    public int status() {
-        HttpResponseException response = responseOf(getCause());
-        return response == null ? 0 : response.getStatusCode();
-    }
-
     public static boolean isRetryable(Throwable failure) {
         HttpResponseException response = responseOf(failure);
         if (response != null) {

@@ -8,7 +8,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,7 +48,6 @@ public final class SpreadsheetSink extends ServiceSupport {
     private final LinkedBlockingQueue<Waiting> incoming = new LinkedBlockingQueue<>();
     private final SheetBook book;
     private final AtomicReference<String> problem = new AtomicReference<>();
-    private final AtomicInteger writes = new AtomicInteger();
     private volatile boolean running;
     /** The relay is stopping: write whatever is pending at once, not at the next flush time. */
     private volatile boolean draining;
@@ -85,11 +83,6 @@ public final class SpreadsheetSink extends ServiceSupport {
 
     public String describe() {
         return sheet.describe();
-    }
-
-    /** Write requests made so far (each carries every row that was pending). */
-    public int writeRequests() {
-        return writes.get();
     }
 
     private boolean accept(Exchange exchange, AsyncCallback callback) {
@@ -187,7 +180,6 @@ public final class SpreadsheetSink extends ServiceSupport {
                 lastWrite = System.currentTimeMillis();
                 if (!cells.isEmpty()) {
                     sheet.write(cells);
-                    writes.incrementAndGet();
                 }
                 book.written();
                 complete(batch, null);
