@@ -19,9 +19,9 @@ import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
-import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.h2.jdbcx.JdbcDataSource;
 import titorelay.inbox.DeadLetterHealth;
+import titorelay.inbox.DeliveriesInFlight;
 import titorelay.inbox.OpenInboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
 import titorelay.inbox.SealInboxEnvelope;
@@ -67,7 +67,7 @@ public class RelayBeans implements CamelConfiguration {
         HealthCheckRegistry.get(camelContext).register(new DeadLetterHealth(dataDir.resolve("dead-letters")));
         DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
         registry.bind("deliveryLog", new JdbcMessageIdRepository(dedupe, "dispatch"));
-        registry.bind("deliveriesInFlight", MemoryIdempotentRepository.memoryIdempotentRepository(100_000));
+        registry.bind("deliveriesInFlight", new DeliveriesInFlight());
         registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
         registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());
