@@ -67,7 +67,9 @@ public class RelayBeans implements CamelConfiguration {
         HealthCheckRegistry.get(camelContext).register(new DeadLetterHealth(dataDir.resolve("dead-letters")));
         DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
         registry.bind("deliveryLog", new JdbcMessageIdRepository(dedupe, "dispatch"));
-        registry.bind("deliveriesInFlight", new DeliveriesInFlight());
+        DeliveriesInFlight inFlight = new DeliveriesInFlight();
+        registry.bind("deliveriesInFlight", inFlight);
+        registry.bind("forgetInFlight", inFlight.forget());
         registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
         registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());

@@ -3,6 +3,7 @@ package titorelay.inbox;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.camel.Processor;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 
@@ -36,6 +37,14 @@ public final class DeliveriesInFlight extends ServiceSupport implements Idempote
     public boolean confirm(String key) {
         keys.remove(key);
         return true;
+    }
+
+    /**
+     * For the dead-letter route: a delivery that becomes a dead letter is no longer in flight. Forgotten before the dead
+     * letter is written, so that replaying it at once is not taken for a repeat of itself.
+     */
+    public Processor forget() {
+        return exchange -> keys.remove(exchange.getMessage().getHeader(OpenInboxEnvelope.DELIVERY_KEY, String.class));
     }
 
     @Override
