@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The promise, under the worst conditions: while a Tito-like sender delivers (retrying whatever was not answered
  * 2xx), the relay is SIGKILLed at random moments and restarted. At the end the spreadsheet holds exactly the
- * expected rows and the organizers exactly the expected emails: nothing lost, nothing doubled.
+ * expected rows and the organizers every expected email: nothing lost, nothing doubled, except that an email whose
+ * sending a kill interrupted after the SMTP server accepted it is sent again (same Message-ID).
  */
 class CrashLoopTest {
 
@@ -93,7 +94,13 @@ class CrashLoopTest {
                 Map<String, Integer> emails = Scenario.countByMessageId(smtp.getReceivedMessages());
                 assertEquals(scenario.emailed.size(), emails.size(), "every expected email, and no other");
                 assertTrue(emails.keySet().containsAll(scenario.emailed));
-                assertEquals(List.of(), emails.values().stream().filter(n -> n > 1).toList(), "no email twice");
+                // SMTP cannot be undone or asked: a kill in the instant between the server accepting an email and
+                // the relay recording it sends that email again after the restart, with the same Message-ID (so
+                // mail programs show it once). Only that may repeat, and at most once per kill.
+                List<Integer> repeated = emails.values().stream().filter(n -> n > 1).toList();
+                System.out.printf("CrashLoopTest: %d email(s) received twice (same Message-ID)%n", repeated.size());
+                assertTrue(repeated.stream().allMatch(n -> n == 2) && repeated.size() <= KILLS,
+                        "an email repeats only across a kill, at most once per kill: " + repeated);
                 assertTrue(last.health().contains("No dead letters"), last.health());
             }
         } finally {
