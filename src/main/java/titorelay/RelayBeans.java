@@ -5,6 +5,10 @@ import java.util.Properties;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
@@ -22,10 +26,11 @@ import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.h2.jdbcx.JdbcDataSource;
 import titorelay.inbox.DeadLetterHealth;
 import titorelay.inbox.DeliveriesInFlight;
+import titorelay.inbox.InboxJournal;
+import titorelay.inbox.InboxJournalHealth;
 import titorelay.inbox.OpenInboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
 import titorelay.inbox.SealInboxEnvelope;
-import titorelay.inbox.SyncInboxDirectory;
 import titorelay.ingress.CheckWebhookPayload;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RequestGuard;
@@ -60,13 +65,14 @@ public class RelayBeans implements CamelConfiguration {
                 SecurityTokens.configuredOrGenerated(property(camelContext, "tito.security-tokens"), dataDir))));
         registry.bind("checkWebhookPayload", new CheckWebhookPayload());
         registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
-        registry.bind("syncInboxDirectory", new SyncInboxDirectory());
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
         HealthCheckRegistry.get(camelContext).register(new DeadLetterHealth(dataDir.resolve("dead-letters")));
         DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
-        registry.bind("deliveryLog", new JdbcMessageIdRepository(dedupe, "dispatch"));
+        JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(dedupe, "dispatch");
+        registry.bind("deliveryLog", deliveryLog);
+        registry.bind("storeInInbox", inboxJournal(camelContext, dataDir, deliveryLog).storeInInbox());
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
@@ -96,6 +102,37 @@ public class RelayBeans implements CamelConfiguration {
                 ? "jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE"
                 : jdbcUrl);
         return dataSource;
+    }
+
+    /** The inbox's group commit: a webhook is fsync'd in a journal together with the others arriving with it. */
+    private static InboxJournal inboxJournal(CamelContext camelContext, Path dataDir, JdbcMessageIdRepository deliveryLog)
+            throws Exception {
+        InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("inbox"),
+                dataDir.resolve("dead-letters"), Long.parseLong(property(camelContext, "relay.inbox.journal-segment-bytes")),
+                Integer.parseInt(property(camelContext, "relay.inbox.max-files")), deliveryLog);
+        camelContext.addService(journal);
+        camelContext.getRegistry().bind("inboxJournal", journal);
+        HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
+        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+                    if (meters != null) {
+                        FunctionCounter.builder("tito.inbox.journal.commits", journal, InboxJournal::commits)
+                                .description("fsyncs of the inbox journal (each covers every webhook waiting then)")
+                                .register(meters);
+                        FunctionCounter.builder("tito.inbox.journal.records", journal, InboxJournal::committed)
+                                .description("webhooks committed to the inbox journal").register(meters);
+                        Gauge.builder("tito.inbox.journal.unspooled", journal, InboxJournal::unspooled)
+                                .description("committed webhooks whose inbox file is not written yet").register(meters);
+                        Gauge.builder("tito.inbox.journal.segments", journal, InboxJournal::segments)
+                                .description("inbox journal segments on disk").register(meters);
+                    }
+                }
+            }
+        });
+        return journal;
     }
 
     /** The organizer email sink's steps, and the SMTP settings (kept out of endpoint URIs, so never logged). */

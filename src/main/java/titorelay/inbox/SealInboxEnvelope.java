@@ -43,6 +43,8 @@ public class SealInboxEnvelope implements Processor {
         // Never go back in time, even if the clock does, so that name order stays arrival order.
         lastMillis = Math.max(lastMillis, receivedAt.toEpochMilli());
         sequence++;
-        return "%s-%09d-%s.webhook".formatted(FILE_TIME.format(Instant.ofEpochMilli(lastMillis)), sequence % 1_000_000_000L, name);
+        // Concatenation rather than String.format, which showed in the ingress profile.
+        String counter = Long.toString(sequence % 1_000_000_000L);
+        return FILE_TIME.format(Instant.ofEpochMilli(lastMillis)) + "-" + "0".repeat(9 - counter.length()) + counter + "-" + name + ".webhook";
     }
 }

@@ -54,9 +54,16 @@ public final class IngestBenchmark {
         try {
             double startSeconds = awaitHealthy(managementPort, launched);
             String base = "http://127.0.0.1:" + port;
-            wrk(base + "/webhooks/tito", webhooks, 5, connections); // warm-up: JIT, page cache
+            // Warm-up of both routes, so that the JIT compiler is done with them before either is measured.
+            int warmUp = 10;
+            wrk(base + "/webhooks/tito", webhooks, warmUp, connections);
+            wrk(base + "/bench/verify-only", webhooks, warmUp, connections);
             Map<String, Object> baseline = wrk(base + "/bench/verify-only", webhooks, seconds, connections);
+            double[] journalBefore = journalCounters(managementPort);
             Map<String, Object> durable = wrk(base + "/webhooks/tito", webhooks, seconds, connections);
+            double[] journalAfter = journalCounters(managementPort);
+            double fsyncs = journalAfter[0] - journalBefore[0];
+            double journaled = journalAfter[1] - journalBefore[1];
             long peakRssKb = peakRssKb(relay.pid());
             long stored;
             try (var files = Files.list(work.resolve("data").resolve("inbox"))) {
@@ -73,6 +80,8 @@ public final class IngestBenchmark {
             System.out.printf("| non-2xx answers / socket errors | %s / %s | %s / %s |%n", baseline.get("non2xx"),
                     baseline.get("socket_errors"), durable.get("non2xx"), durable.get("socket_errors"));
             System.out.printf("| durable / baseline rate | | %.2f |%n", durableRate / baselineRate);
+            System.out.printf("| inbox journal fsyncs (group commit) | | %.0f for %.0f webhooks, %.1f per fsync |%n",
+                    fsyncs, journaled, journaled / Math.max(1, fsyncs));
             System.out.printf("| deliveries in the inbox afterwards (incl. warm-up) | | %d |%n", stored);
             System.out.printf("| relay peak RSS (-Xmx256m) | %d MB | |%n", peakRssKb / 1024);
             System.out.printf("| process start to health UP | %.2f s | |%n", startSeconds);
@@ -158,6 +167,20 @@ public final class IngestBenchmark {
             Thread.sleep(10);
         }
         throw new IllegalStateException("the relay did not become healthy");
+    }
+
+    /** The relay's own count of journal fsyncs and of webhooks committed, from its Prometheus metrics. */
+    private static double[] journalCounters(int managementPort) throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return new double[] {metric(metrics, "tito_inbox_journal_commits_total"), metric(metrics, "tito_inbox_journal_records_total")};
+    }
+
+    private static double metric(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no metric " + name));
     }
 
     private static long peakRssKb(long pid) throws Exception {

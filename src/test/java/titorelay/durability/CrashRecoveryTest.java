@@ -26,6 +26,7 @@ import titorelay.support.Samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static titorelay.support.TestRelay.await;
+import static titorelay.support.TestRelay.uncheck;
 
 /**
  * A 202 is a promise: the relay runs as its own JVM, is killed with SIGKILL right after answering, and every
@@ -108,12 +109,13 @@ class CrashRecoveryTest {
         Path dataDir = work.resolve("data");
         List<Sent> deliveries = distinctTickets(200);
 
-        // Run 1 only stores (dispatch off), so every acknowledged delivery is still in the inbox at the kill.
+        // Run 1 only stores (dispatch off), so every acknowledged delivery is still waiting at the kill: in the
+        // inbox, or only in its journal if its file was not written yet.
         RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
         List<Sent> acknowledged = sendAll(first, deliveries);
         first.kill();
         assertEquals(deliveries.size(), acknowledged.size(), "a healthy relay acknowledges every valid webhook");
-        assertEquals(acknowledged.size(), inboxSize(dataDir), "each acknowledged delivery is on disk");
+        System.out.printf("Killed with %d of %d acknowledged deliveries in the inbox%n", inboxSize(dataDir), acknowledged.size());
 
         try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
             await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
@@ -129,6 +131,38 @@ class CrashRecoveryTest {
             await("the repeats to be read", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
             Thread.sleep(500);
             assertEquals(acknowledged.size(), dispatchedKeys(second).size(), "no repeat reached a sink");
+        }
+    }
+
+    @Test
+    void aPowerCutThatLosesTheInboxFilesLosesNoAcknowledgedDelivery() throws Exception {
+        Path dataDir = work.resolve("data");
+        List<Sent> deliveries = distinctTickets(200);
+
+        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
+        List<Sent> acknowledged = sendAll(first, deliveries);
+        first.kill();
+        assertEquals(deliveries.size(), acknowledged.size());
+        // Inbox files are not fsync'd (the journal is): after a power cut, any of them may be gone or empty.
+        try (var files = Files.list(dataDir.resolve("inbox"))) {
+            List<Path> all = files.toList();
+            for (int i = 0; i < all.size(); i++) {
+                if (i % 2 == 0) {
+                    Files.delete(all.get(i));
+                } else {
+                    Files.write(all.get(i), new byte[0]);
+                }
+            }
+        }
+
+        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+            await("every delivery dispatched", PATIENCE,
+                    () -> uncheck(() -> dispatchedKeys(second).size() >= acknowledged.size()));
+            await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
+            Map<String, Long> counts = countByKey(dispatchedKeys(second));
+            assertEquals(acknowledged.stream().map(Sent::key).collect(Collectors.toSet()), counts.keySet(),
+                    "every acknowledged delivery, restored from the journal");
+            assertTrue(counts.values().stream().allMatch(n -> n == 1), "each exactly once: " + counts);
         }
     }
 
@@ -160,17 +194,5 @@ class CrashRecoveryTest {
 
     private static Map<String, Long> countByKey(List<String> keys) {
         return keys.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-    }
-
-    private interface Check {
-        boolean get() throws Exception;
-    }
-
-    private static boolean uncheck(Check check) {
-        try {
-            return check.get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -3,6 +3,7 @@ package titorelay.ingress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,7 +48,10 @@ class IngressAnswersTest {
 
     @BeforeAll
     void startRelay() throws Exception {
-        relay = TestRelay.start(Files.createTempDirectory("ingress-answers"), Map.of("relay.dispatch.auto-start", "false"));
+        // Every commit to the inbox journal in a segment of its own, so that a journal that cannot be written shows
+        // at the next webhook.
+        relay = TestRelay.start(Files.createTempDirectory("ingress-answers"), Map.of("relay.dispatch.auto-start", "false",
+                "relay.inbox.journal-segment-bytes", "1"));
     }
 
     @AfterAll
@@ -250,21 +254,53 @@ class IngressAnswersTest {
     }
 
     @Test
-    void answers503WhileTheInboxCannotStoreAndRecoversByItself() throws Exception {
-        Path inbox = relay.dataDir().resolve("inbox");
-        Path moved = relay.dataDir().resolve("inbox-moved-away");
-        Files.move(inbox, moved);
-        Files.writeString(inbox, "not a directory"); // even root cannot write into this
+    void answers503WhileTheInboxJournalCannotStoreAndRecoversByItself() throws Exception {
+        Path journal = relay.dataDir().resolve("inbox-journal");
+        Path moved = relay.dataDir().resolve("inbox-journal-moved-away");
+        Files.move(journal, moved);
+        Files.writeString(journal, "not a directory"); // even root cannot write into this
         try {
             RawHttp.Answer answer = relay.send("ticket.updated", TICKET);
             assertEquals(503, answer.status(), answer.raw());
             assertEquals("30", answer.header("Retry-After"));
         } finally {
+            Files.delete(journal);
+            Files.move(moved, journal);
+        }
+        assertEquals(List.of(), relay.inbox(), "a webhook answered 503 is not in the inbox");
+        assertEquals(202, relay.send("ticket.updated", TICKET).status());
+        assertEquals(1, relay.inbox().size());
+    }
+
+    @Test
+    void anInboxThatCannotBeWrittenDelaysTheFileButNotTheAnswer() throws Exception {
+        Path inbox = relay.dataDir().resolve("inbox");
+        Path moved = relay.dataDir().resolve("inbox-moved-away");
+        Files.move(inbox, moved);
+        Files.writeString(inbox, "not a directory");
+        try {
+            // Durable in the journal, so it is acknowledged; health says the inbox needs a person.
+            assertEquals(202, relay.send("ticket.updated", TICKET).status());
+            TestRelay.await("health to show the inbox down", Duration.ofSeconds(10),
+                    () -> uncheckedHealth().contains("Cannot write into the inbox"));
+        } finally {
             Files.delete(inbox);
             Files.move(moved, inbox);
         }
-        assertEquals(202, relay.send("ticket.updated", TICKET).status());
-        assertEquals(1, relay.inbox().size());
+        TestRelay.await("the delivery to reach the inbox", Duration.ofSeconds(30),
+                () -> relay.inbox().size() == 1);
+        InboxEnvelope envelope = InboxEnvelope.parse(Files.readAllBytes(relay.inbox().get(0)));
+        assertTrue(Arrays.equals(TICKET, envelope.body()));
+        TestRelay.await("health to show the inbox up again", Duration.ofSeconds(10),
+                () -> !uncheckedHealth().contains("Cannot write into the inbox"));
+    }
+
+    private String uncheckedHealth() {
+        try {
+            return relay.health();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static byte[] jsonOfSize(int size) {

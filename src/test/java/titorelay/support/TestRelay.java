@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import titorelay.RelayMain;
+import titorelay.inbox.InboxJournal;
 import titorelay.signature.TitoSignature;
 
 /**
@@ -119,6 +120,15 @@ public final class TestRelay implements AutoCloseable {
 
     /** Deliveries waiting in the inbox (complete files only; writes in progress are hidden files). */
     public List<Path> inbox() {
+        // A 202 means durable in the inbox journal; the delivery's file follows within moments.
+        InboxJournal journal = camelContext().getRegistry().lookupByNameAndType("inboxJournal", InboxJournal.class);
+        try {
+            await("the inbox journal to spool what it committed", Duration.ofSeconds(10),
+                    () -> journal.spoolCaughtUp() || journal.spoolProblem() != null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         return files(dataDir.resolve("inbox"));
     }
 
@@ -146,6 +156,19 @@ public final class TestRelay implements AutoCloseable {
             }
         }
         return target;
+    }
+
+    /** A condition for {@link #await} that may throw. */
+    public interface Check {
+        boolean get() throws Exception;
+    }
+
+    public static boolean uncheck(Check check) {
+        try {
+            return check.get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
