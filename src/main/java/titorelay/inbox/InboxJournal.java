@@ -83,6 +83,7 @@ public final class InboxJournal extends ServiceSupport {
     private final AtomicLong restored = new AtomicLong();
     private volatile boolean accepting;
     private volatile boolean stopping;
+    private boolean closed; // under the commit lock
     private volatile String spoolProblem;
     private volatile int filesAhead;
     private Thread spooler;
@@ -147,6 +148,11 @@ public final class InboxJournal extends ServiceSupport {
             } else {
                 // A commit is under way: its leader wakes this request when it is done, or when it is its turn.
                 LockSupport.parkNanos(this, LEADER_WAIT_NANOS);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    // Possibly committed after all: then the next start restores it, and Tito's retry is a repeat.
+                    throw new IOException("interrupted while waiting for the inbox journal");
+                }
             }
             if (System.nanoTime() > deadline && append.outcome == null) {
                 throw new IOException("the inbox journal did not commit within " + COMMIT_TIMEOUT_SECONDS + " s");
@@ -215,6 +221,7 @@ public final class InboxJournal extends ServiceSupport {
         }
         accepting = true;
         stopping = false;
+        closed = false;
         spooler = new Thread(this::spoolLoop, "inbox-journal-spooler");
         spooler.setDaemon(true);
         spooler.start();
@@ -228,6 +235,8 @@ public final class InboxJournal extends ServiceSupport {
         try {
             commitWaiting();
             closeWriting();
+            closed = true; // a request that slipped in after this is refused: no segment is opened any more
+            commitWaiting();
         } finally {
             commitLock.unlock();
         }
@@ -295,6 +304,9 @@ public final class InboxJournal extends ServiceSupport {
     }
 
     private Segment segmentToWrite() throws IOException {
+        if (closed) {
+            throw new IOException("the inbox journal is stopped");
+        }
         if (writing == null) {
             Path path = journalDir.resolve("%020d%s".formatted(nextSegmentNumber++, SEGMENT_SUFFIX));
             FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
