@@ -22,9 +22,10 @@ import titorelay.support.TestRelay;
 /**
  * Durable ingest against a baseline, in the same run and the same relay JVM (the built jar, -Xmx256m): wrk POSTs
  * correctly signed reference payloads, each body unique, first to a route that only verifies the signature and
- * answers 202 (bench/baseline-route.yaml), then to the real ingress, which answers 202 once the webhook is fsync'd
- * in the inbox. Dispatch is paused, so this measures what Tito sees; bench/sheet-burst measures the way to the
- * sheet. Prints Markdown rows for bench/run.
+ * checks the body, then answers 202 (bench/baseline-route.yaml), then to the real ingress, which answers 202 once the
+ * webhook is fsync'd in the inbox journal. Both are warmed up first, so that neither is measured while the JIT
+ * compiler still works on it. Dispatch is paused, so this measures what Tito sees; SheetBurstBenchmark measures the
+ * way to the sheet. Prints Markdown rows for bench/run.
  */
 public final class IngestBenchmark {
 
