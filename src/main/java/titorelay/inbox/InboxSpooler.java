@@ -145,8 +145,8 @@ final class InboxSpooler implements Runnable {
                     end = segment.spooledBytes; // the end of an earlier run's records
                     break;
                 }
-                segment.records++;
                 spool(segment, record);
+                segment.records++; // only once spooled: a write that failed is tried again, and counted once
                 segment.spooledBytes = record.end();
                 progressed = true;
             }

@@ -199,6 +199,25 @@ class InboxJournalTest {
     }
 
     @Test
+    void aDeliveryWrittenOnARetryStillLetsItsSegmentBeRetired() throws Exception {
+        InboxJournal journal = start(1, 1000); // a segment per commit
+        Path moved = data.resolve("inbox-moved-away");
+        Files.move(inbox(), moved);
+        Files.writeString(inbox(), "not a directory"); // even root cannot write into this
+        journal.store(fileName(0), envelope(0));
+        await("the inbox write to fail", PATIENCE, () -> journal.spoolProblem() != null);
+        Files.delete(inbox());
+        Files.move(moved, inbox());
+
+        awaitInbox("the delivery written on a retry", 1);
+        assertEquals(0, journal.unspooled());
+        assertEquals(1, segmentFiles().size());
+        Files.delete(inbox().resolve(fileName(0))); // dispatched
+        await("its segment retired, without a restart", PATIENCE,
+                () -> uncheck(() -> segmentFiles().isEmpty() && journal.segments() == 0));
+    }
+
+    @Test
     void theInboxHoldsAtMostMaxFilesAndTheRestFollowInArrivalOrder() throws Exception {
         InboxJournal journal = start(8 << 20, 3);
         for (int n = 0; n < 10; n++) {
