@@ -124,6 +124,10 @@ public class RelayBeans implements CamelConfiguration {
                                 .register(meters);
                         FunctionCounter.builder("tito.inbox.journal.records", journal, InboxJournal::committed)
                                 .description("webhooks committed to the inbox journal").register(meters);
+                        FunctionCounter.builder("tito.inbox.journal.damaged.records", journal, InboxJournal::damagedRecords)
+                                .description("acknowledged webhooks lost to damage in the inbox journal (estimated)").register(meters);
+                        FunctionCounter.builder("tito.inbox.journal.damaged.bytes", journal, InboxJournal::damagedBytes)
+                                .description("inbox journal bytes passed over as damaged").register(meters);
                         Gauge.builder("tito.inbox.journal.unspooled", journal, InboxJournal::unspooled)
                                 .description("committed webhooks whose inbox file is not written yet").register(meters);
                         Gauge.builder("tito.inbox.journal.segments", journal, InboxJournal::segments)

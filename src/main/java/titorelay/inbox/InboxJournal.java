@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * (dispatched, or kept as a dead letter).</li>
  * <li><b>Restart</b>: segments still present are spooled again, skipping a delivery whose file is already in the inbox
  * intact, that is a dead letter, or that dispatch recorded as done. A torn record at a segment's end was never
- * acknowledged (its fsync did not return) and is ignored.</li>
+ * acknowledged (its fsync did not return) and is ignored. Damage elsewhere (intact records after it) is passed over to
+ * the next intact record, logged at ERROR and counted; the segment is then kept in {@code damaged/}, never deleted.</li>
  * </ul>
  */
 public final class InboxJournal extends ServiceSupport {
@@ -62,6 +63,7 @@ public final class InboxJournal extends ServiceSupport {
     /** Every segment on disk, oldest first; the last one may be the one being written. */
     private final ConcurrentLinkedQueue<JournalSegment> segments = new ConcurrentLinkedQueue<>();
     private final InboxSpooler spooler;
+    private final JournalDamage damage;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committed = new AtomicLong();
     private volatile boolean accepting;
@@ -83,7 +85,8 @@ public final class InboxJournal extends ServiceSupport {
         this.inboxDir = inboxDir;
         this.segmentBytes = segmentBytes;
         this.deliveryLog = deliveryLog;
-        this.spooler = new InboxSpooler(segments, inboxDir, deadLetterDir, maxFilesAhead, deliveryLog);
+        this.damage = new JournalDamage(journalDir.resolve("damaged"));
+        this.spooler = new InboxSpooler(segments, inboxDir, deadLetterDir, maxFilesAhead, deliveryLog, damage);
     }
 
     /** The ingress step: stores the sealed envelope in the body, to become the inbox file named in CamelFileName. */
@@ -162,6 +165,16 @@ public final class InboxJournal extends ServiceSupport {
     /** Deliveries of an earlier run that the journal has put back into the inbox since start. */
     public long restored() {
         return spooler.restored();
+    }
+
+    /** Acknowledged deliveries lost to damage found in the journal since start (estimated from the bytes lost). */
+    public long damagedRecords() {
+        return damage.records();
+    }
+
+    /** Bytes of the journal passed over as damaged since start. */
+    public long damagedBytes() {
+        return damage.bytes();
     }
 
     public int segments() {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The inbox journal's one background thread: reads the journal in order and writes each delivery as its file in
  * {@code inbox/} (no fsync: the journal holds the durable copy), at most {@code maxFilesAhead} ahead of dispatch,
- * and deletes a full segment once every delivery in it has left the inbox. Deliveries of an earlier run are written
+ * and deletes a full segment once every delivery in it has left the inbox (keeps it aside if it was damaged). Deliveries of an earlier run are written
  * only if still to dispatch and not intact in the inbox already.
  */
 final class InboxSpooler implements Runnable {
@@ -40,6 +40,7 @@ final class InboxSpooler implements Runnable {
     private final Path deadLetterDir;
     private final int maxFilesAhead;
     private final IdempotentRepository deliveryLog;
+    private final JournalDamage damage;
 
     private final AtomicLong spooled = new AtomicLong();
     private final AtomicLong restored = new AtomicLong();
@@ -52,12 +53,13 @@ final class InboxSpooler implements Runnable {
 
     /** @param segments the journal's segments, oldest first, shared with the committing side */
     InboxSpooler(Queue<JournalSegment> segments, Path inboxDir, Path deadLetterDir, int maxFilesAhead,
-            IdempotentRepository deliveryLog) {
+            IdempotentRepository deliveryLog, JournalDamage damage) {
         this.segments = segments;
         this.inboxDir = inboxDir;
         this.deadLetterDir = deadLetterDir;
         this.maxFilesAhead = maxFilesAhead;
         this.deliveryLog = deliveryLog;
+        this.damage = damage;
     }
 
     /** Deliveries of this run written to the inbox. */
@@ -140,10 +142,9 @@ final class InboxSpooler implements Runnable {
                     filesAhead = ahead.size();
                     return progressed; // the inbox is full; the rest waits in the journal
                 }
-                JournalSegment.Record record = segment.read(segment.spooledBytes);
+                JournalSegment.Record record = segment.next(damage);
                 if (record == null) {
-                    end = segment.spooledBytes; // the end of an earlier run's records
-                    break;
+                    break; // no intact record up to the committed end: zeros, a torn tail or damage, passed over
                 }
                 spool(segment, record);
                 segment.records++; // only once spooled: a write that failed is tried again, and counted once
@@ -204,14 +205,18 @@ final class InboxSpooler implements Runnable {
         return any;
     }
 
-    /** Deletes each full, spooled segment none of whose deliveries is still in the inbox. */
+    /** Deletes (or keeps aside, if damaged) each full, spooled segment none of whose deliveries is still in the inbox. */
     private void retireSegments() throws IOException {
         for (JournalSegment segment : segments) {
             if (!segment.spooled) {
                 return;
             }
             if (segment.gone == segment.records) {
-                Files.deleteIfExists(segment.path);
+                if (segment.damaged) {
+                    damage.keepAside(segment);
+                } else {
+                    Files.deleteIfExists(segment.path);
+                }
                 segments.remove(segment);
                 LOG.debug("Retired inbox journal segment {}", segment);
             }

@@ -15,15 +15,17 @@ import org.slf4j.LoggerFactory;
 /**
  * One file of the inbox journal and its record format: {@code magic, name length, envelope length, name, envelope,
  * CRC-32C of name and envelope}, one record after the other, followed by zeros written ahead of them. Appended to
- * under the journal's commit lock, read by its spooler, deleted once its deliveries are done.
+ * under the journal's commit lock, read by its spooler, deleted once its deliveries are done (kept aside instead if
+ * it was found damaged).
  */
 final class JournalSegment {
 
     static final int MAX_NAME_BYTES = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalSegment.class);
-    private static final int MAGIC = 0x5449544F; // "TITO", at the start of every record
-    private static final int HEADER_BYTES = 12; // magic, name length, envelope length
+    static final int MAGIC = 0x5449544F; // "TITO", at the start of every record
+    static final int HEADER_BYTES = 12; // magic, name length, envelope length
+    static final int MIN_RECORD_BYTES = HEADER_BYTES + 1 + Long.BYTES; // a one-byte name, an empty envelope
     private static final int ZERO_FILL_BYTES = 1 << 20;
 
     /** One delivery read back, and where the next record starts. */
@@ -38,10 +40,14 @@ final class JournalSegment {
     private long zeroFilledBytes; // under the commit lock
     // The spooler's alone:
     private FileChannel reader;
+    private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
     long spooledBytes;
     boolean spooled; // every record read and spooled
     int records; // read so far
     int gone; // of those, how many have left the inbox (or never needed to be in it)
+    boolean damaged; // bytes below the committed ones held no intact record: kept aside, never deleted
+    private String lastFileName; // of the last intact record read, to say where damage lies
+    private long damagedBytes;
 
     private JournalSegment(Path path, FileChannel channel, boolean fromEarlierRun) {
         this.path = path;
@@ -112,36 +118,85 @@ final class JournalSegment {
         full = true;
     }
 
-    /** The record at {@code position}, or null at the end of the records or at an incomplete one. */
-    Record read(long position) throws IOException {
+    /**
+     * The next intact record from {@link #spooledBytes} on, or null if there is none up to {@link #committedBytes}
+     * (then {@link #spooledBytes} is moved there). Bytes on the way that hold no intact record are passed over: the
+     * zeros written ahead of the records and a torn tail of an earlier run quietly, damage reported to {@code damage}.
+     */
+    Record next(JournalDamage damage) throws IOException {
+        Record record = recordAt(spooledBytes);
+        if (record == null) {
+            long typicalRecordBytes = records == 0 ? 0 : (spooledBytes - damagedBytes) / records;
+            JournalGap gap = JournalGap.from(this, spooledBytes, committedBytes, typicalRecordBytes);
+            if (gap.isTornTail(fromEarlierRun)) {
+                LOG.warn("Inbox journal segment {} ends with an incomplete record at byte {}, never acknowledged: ignored",
+                        this, gap.start());
+            } else if (!gap.isZerosAtTheEnd(fromEarlierRun)) {
+                damaged = true;
+                damagedBytes += gap.bytes();
+                damage.report(this, gap, lastFileName);
+            }
+            spooledBytes = gap.end();
+            record = gap.next();
+        }
+        if (record != null) {
+            lastFileName = record.fileName();
+        }
+        return record;
+    }
+
+    /** The intact record at {@code position}, or null if there is none: the end of the records, or damage. */
+    Record recordAt(long position) throws IOException {
+        long end = plausibleEnd(position);
+        if (end < 0) {
+            return null;
+        }
+        int nameBytes = header.getInt(4);
+        ByteBuffer rest = readFully(position + HEADER_BYTES, (int) (end - position - HEADER_BYTES));
+        if (rest == null) {
+            return null;
+        }
+        byte[] name = new byte[nameBytes];
+        byte[] envelope = new byte[rest.remaining() - nameBytes - Long.BYTES];
+        rest.get(name).get(envelope);
+        if (rest.getLong() != checksum(name, envelope)) {
+            return null;
+        }
+        return new Record(new String(name, StandardCharsets.UTF_8), envelope, end);
+    }
+
+    /**
+     * Where the record at {@code position} ends if its header reads right (its magic, lengths that fit below
+     * {@link #committedBytes}), or -1. Leaves that header in {@link #header}.
+     */
+    long plausibleEnd(long position) throws IOException {
+        openReader();
+        header.clear();
+        if (readAt(header, position) < HEADER_BYTES || header.getInt(0) != MAGIC) {
+            return -1;
+        }
+        int nameBytes = header.getInt(4);
+        int envelopeBytes = header.getInt(8);
+        long end = position + HEADER_BYTES + nameBytes + envelopeBytes + Long.BYTES;
+        return nameBytes <= 0 || nameBytes > MAX_NAME_BYTES || envelopeBytes < 0 || end > committedBytes ? -1 : end;
+    }
+
+    /** Reads into {@code buffer} from {@code position} until it is full or the file ends; the bytes read. */
+    int readAt(ByteBuffer buffer, long position) throws IOException {
+        openReader();
+        int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            if (reader.read(buffer, position + buffer.position() - start) < 0) {
+                break;
+            }
+        }
+        return buffer.position() - start;
+    }
+
+    private void openReader() throws IOException {
         if (reader == null) {
             reader = FileChannel.open(path, StandardOpenOption.READ);
         }
-        ByteBuffer header = readFully(position, HEADER_BYTES);
-        if (header == null || header.getInt(0) == 0 && fromEarlierRun) {
-            return null; // the end of the file, or of its records: the zeros written ahead of them
-        }
-        if (header.getInt() != MAGIC) {
-            return torn();
-        }
-        int nameBytes = header.getInt();
-        int envelopeBytes = header.getInt();
-        if (nameBytes <= 0 || nameBytes > MAX_NAME_BYTES || envelopeBytes < 0
-                || position + HEADER_BYTES + nameBytes + envelopeBytes + Long.BYTES > committedBytes) {
-            return torn();
-        }
-        ByteBuffer rest = readFully(position + HEADER_BYTES, nameBytes + envelopeBytes + Long.BYTES);
-        if (rest == null) {
-            return torn();
-        }
-        byte[] name = new byte[nameBytes];
-        byte[] envelope = new byte[envelopeBytes];
-        rest.get(name).get(envelope);
-        if (rest.getLong() != checksum(name, envelope)) {
-            return torn();
-        }
-        return new Record(new String(name, StandardCharsets.UTF_8), envelope,
-                position + HEADER_BYTES + nameBytes + envelopeBytes + Long.BYTES);
     }
 
     void closeReader() throws IOException {
@@ -153,20 +208,7 @@ final class JournalSegment {
 
     private ByteBuffer readFully(long position, int bytes) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(bytes);
-        while (buffer.hasRemaining()) {
-            if (reader.read(buffer, position + buffer.position()) < 0) {
-                return null;
-            }
-        }
-        return buffer.flip();
-    }
-
-    private Record torn() {
-        if (fromEarlierRun) {
-            LOG.warn("Inbox journal segment {} ends with an incomplete record, never acknowledged: ignored", this);
-            return null;
-        }
-        throw new IllegalStateException("inbox journal segment " + this + " is damaged below its committed size");
+        return readAt(buffer, position) < bytes ? null : buffer.flip();
     }
 
     private static long checksum(byte[] name, byte[] envelope) {

@@ -99,6 +99,41 @@ class InboxJournalTest {
         }
     }
 
+    /**
+     * Where each record of a segment begins and ends, read by the record format: magic "TITO", name length, envelope
+     * length, name, envelope, an 8-byte CRC; zeros follow the last one.
+     */
+    private static List<long[]> recordBounds(Path segment) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(segment));
+        List<long[]> bounds = new ArrayList<>();
+        for (int start = 0; start + 12 <= bytes.limit() && bytes.getInt(start) == 0x5449544F; ) {
+            int end = start + 12 + bytes.getInt(start + 4) + bytes.getInt(start + 8) + 8;
+            bounds.add(new long[] {start, end});
+            start = end;
+        }
+        return bounds;
+    }
+
+    private static void overwrite(Path file, long position, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(bytes), position);
+        }
+    }
+
+    private static byte[] flipped(Path file, long position) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, position);
+            return new byte[] {(byte) (one.get(0) ^ 0x10)};
+        }
+    }
+
+    private void dispatchAll() throws IOException {
+        for (String file : inboxFiles()) {
+            Files.delete(inbox().resolve(file));
+        }
+    }
+
     private void awaitInbox(String what, int files) throws InterruptedException {
         await(what, PATIENCE, () -> uncheck(() -> inboxFiles().size() == files));
     }
@@ -177,6 +212,117 @@ class InboxJournalTest {
         assertEquals(expected, inboxFiles(), "restored: lost and torn; not restored: dispatched, dead letters, torn records");
         assertEquals(untouched, Files.getLastModifiedTime(inbox().resolve(fileName(9))).toMillis(), "intact files are left alone");
         assertFalse(Files.exists(inbox().resolve(fileName(10))));
+
+        assertEquals(0, second.damagedRecords(), "a torn tail is no damage");
+        assertEquals(0, second.damagedBytes());
+        dispatchAll();
+        await("the segment retired", PATIENCE, () -> uncheck(() -> segmentFiles().isEmpty() && second.segments() == 0));
+        assertFalse(Files.exists(journalDir().resolve("damaged")), "deleted, not kept aside");
+    }
+
+    @Test
+    void aFlippedByteInTheMiddleOfASegmentLosesOnlyItsRecordIsReportedAndTheSegmentKept() throws Exception {
+        Path segment = storeAndStop(80);
+        List<long[]> records = recordBounds(segment);
+        int damaged = 10;
+        long flippedAt = (records.get(damaged)[0] + records.get(damaged)[1]) / 2; // in its body
+        overwrite(segment, flippedAt, flipped(segment, flippedAt));
+
+        InboxJournal second = restartExpecting(80, List.of(damaged), segment);
+        assertEquals(records.get(damaged)[1] - records.get(damaged)[0], second.damagedBytes(), "the bytes lost");
+        assertEquals(1, second.damagedRecords());
+    }
+
+    @Test
+    void aZeroedBlockInTheMiddleOfASegmentLosesOnlyTheRecordsItTookIsReportedAndTheSegmentKept() throws Exception {
+        Path segment = storeAndStop(80);
+        List<long[]> records = recordBounds(segment);
+        // A disk block of 4 KiB read back as zeros, beginning inside a record.
+        long blockStart = (records.get(30)[0] / 4096 + 1) * 4096;
+        List<Integer> zeroed = new ArrayList<>();
+        for (int n = 0; n < records.size(); n++) {
+            if (records.get(n)[0] < blockStart + 4096 && records.get(n)[1] > blockStart) {
+                zeroed.add(n);
+            }
+        }
+        int first = zeroed.get(0);
+        int last = zeroed.get(zeroed.size() - 1);
+        assertTrue(records.get(first)[0] < blockStart && zeroed.size() > 2 && last < records.size() - 1,
+                "the block begins inside a record, spans more, and intact ones follow: " + zeroed);
+        overwrite(segment, blockStart, new byte[4096]);
+
+        InboxJournal second = restartExpecting(80, zeroed, segment);
+        assertEquals(records.get(last)[1] - records.get(first)[0], second.damagedBytes(), "the bytes lost");
+        assertEquals(zeroed.size(), second.damagedRecords(), "the records lost (estimated; exact when of one size)");
+    }
+
+    /** Stores deliveries 0 to n-1 in one segment and stops; returns the segment. */
+    private Path storeAndStop(int deliveries) throws Exception {
+        InboxJournal first = start(8 << 20, 1000);
+        for (int n = 0; n < deliveries; n++) {
+            first.store(fileName(n), envelope(n));
+        }
+        awaitInbox("the first run's files", deliveries);
+        first.stop();
+        started.remove(first);
+        dispatchAll(); // or lost in a power cut: either way, what is restored can only come from the journal
+        List<Path> segments = segmentFiles();
+        assertEquals(1, segments.size());
+        assertEquals(deliveries, recordBounds(segments.get(0)).size());
+        return segments.get(0);
+    }
+
+    /**
+     * Restarts with the damaged {@code segment}, checks that every delivery but the {@code damaged} ones is restored
+     * intact, then dispatches them and checks that the segment is kept aside as it was found.
+     */
+    private InboxJournal restartExpecting(int deliveries, List<Integer> damaged, Path segment) throws Exception {
+        byte[] asFound = Files.readAllBytes(segment);
+        InboxJournal second = start(8 << 20, 1000);
+        List<String> intact = new ArrayList<>();
+        for (int n = 0; n < deliveries; n++) {
+            if (!damaged.contains(n)) {
+                intact.add(fileName(n));
+            }
+        }
+        awaitInbox("every intact delivery restored", intact.size());
+        assertEquals(intact, inboxFiles(), "every intact record after the damage too, none of the damaged ones");
+        for (int n = 0; n < deliveries; n++) {
+            if (!damaged.contains(n)) {
+                assertArrayEquals(envelope(n), Files.readAllBytes(inbox().resolve(fileName(n))), fileName(n));
+            }
+        }
+        dispatchAll();
+        await("the segment done with", PATIENCE, () -> uncheck(() -> segmentFiles().isEmpty() && second.segments() == 0));
+        Path kept = journalDir().resolve("damaged").resolve(segment.getFileName());
+        assertArrayEquals(asFound, Files.readAllBytes(kept), "kept aside as found, not deleted");
+        return second;
+    }
+
+    @Test
+    void damageFoundWhileRunningIsPassedOverToo() throws Exception {
+        InboxJournal journal = start(8 << 20, 1); // one file in the inbox at a time: the rest wait in the journal
+        for (int n = 0; n < 4; n++) {
+            journal.store(fileName(n), envelope(n));
+        }
+        awaitInbox("the first file", 1);
+        Path segment = segmentFiles().get(0);
+        List<long[]> records = recordBounds(segment);
+        long flippedAt = records.get(2)[0] + 20;
+        overwrite(segment, flippedAt, flipped(segment, flippedAt)); // in its name, say a bad sector in the cache
+
+        List<String> dispatched = new ArrayList<>();
+        for (int n : new int[] {0, 1, 3}) {
+            awaitInbox("the next intact file", 1);
+            dispatched.addAll(inboxFiles());
+            dispatchAll();
+        }
+        journal.store(fileName(4), envelope(4)); // a sentinel: once it is in the inbox, nothing else is coming
+        awaitInbox("the sentinel", 1);
+        dispatched.addAll(inboxFiles());
+        assertEquals(List.of(fileName(0), fileName(1), fileName(3), fileName(4)), dispatched);
+        assertEquals(1, journal.damagedRecords());
+        assertEquals(records.get(2)[1] - records.get(2)[0], journal.damagedBytes());
     }
 
     @Test
