@@ -101,7 +101,7 @@ public final class InboxJournal extends ServiceSupport {
      */
     public void store(String fileName, byte[] envelope) throws IOException {
         byte[] name = fileName.getBytes(StandardCharsets.UTF_8);
-        if (name.length == 0 || name.length > JournalSegment.MAX_NAME_BYTES || fileName.contains("/") || fileName.startsWith(".")) {
+        if (!JournalSegment.isInboxFileName(name)) {
             throw new IllegalArgumentException("not an inbox file name: " + fileName);
         }
         if (!accepting) {

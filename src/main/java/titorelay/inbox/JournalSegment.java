@@ -151,18 +151,35 @@ final class JournalSegment {
         if (end < 0) {
             return null;
         }
-        int nameBytes = header.getInt(4);
-        ByteBuffer rest = readFully(position + HEADER_BYTES, (int) (end - position - HEADER_BYTES));
+        long namePosition = position + HEADER_BYTES;
+        ByteBuffer name = readFully(namePosition, header.getInt(4));
+        if (name == null || !isInboxFileName(name.array())) {
+            return null; // never written so; checked before the checksum, which costs reading the whole record
+        }
+        long envelopePosition = namePosition + name.limit();
+        ByteBuffer rest = readFully(envelopePosition, (int) (end - envelopePosition));
         if (rest == null) {
             return null;
         }
-        byte[] name = new byte[nameBytes];
-        byte[] envelope = new byte[rest.remaining() - nameBytes - Long.BYTES];
-        rest.get(name).get(envelope);
-        if (rest.getLong() != checksum(name, envelope)) {
+        byte[] envelope = new byte[rest.remaining() - Long.BYTES];
+        rest.get(envelope);
+        if (rest.getLong() != checksum(name.array(), envelope)) {
             return null;
         }
-        return new Record(new String(name, StandardCharsets.UTF_8), envelope, end);
+        return new Record(new String(name.array(), StandardCharsets.UTF_8), envelope, end);
+    }
+
+    /** A name the journal stores: a plain file name, without a directory, not hidden, no control characters. */
+    static boolean isInboxFileName(byte[] name) {
+        if (name.length == 0 || name.length > MAX_NAME_BYTES || name[0] == '.') {
+            return false;
+        }
+        for (byte b : name) {
+            if (b == '/' || b >= 0 && b < ' ' || b == 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

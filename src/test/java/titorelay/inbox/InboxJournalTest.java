@@ -408,7 +408,7 @@ class InboxJournalTest {
     @Test
     void storeRefusesNamesThatAreNotPlainInboxFileNames() {
         InboxJournal journal = start(8 << 20, 1000);
-        for (String bad : new String[] {"", "../escape.webhook", ".hidden.webhook", "a/b.webhook", "x".repeat(2000)}) {
+        for (String bad : new String[] {"", "../escape.webhook", ".hidden.webhook", "a/b.webhook", "a\nb.webhook", "x".repeat(2000)}) {
             assertThrows(IllegalArgumentException.class, () -> journal.store(bad, envelope(0)), bad);
         }
         assertEquals(0, journal.committed());
