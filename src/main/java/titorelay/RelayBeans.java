@@ -68,7 +68,9 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
-        HealthCheckRegistry.get(camelContext).register(new DeadLetterHealth(dataDir.resolve("dead-letters")));
+        DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"));
+        HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
+        registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
         DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
         JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(dedupe, "dispatch");
         registry.bind("deliveryLog", deliveryLog);

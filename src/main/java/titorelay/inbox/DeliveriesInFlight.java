@@ -44,7 +44,12 @@ public final class DeliveriesInFlight extends ServiceSupport implements Idempote
      * letter is written, so that replaying it at once is not taken for a repeat of itself.
      */
     public Processor forget() {
-        return exchange -> keys.remove(exchange.getMessage().getHeader(OpenInboxEnvelope.DELIVERY_KEY, String.class));
+        return exchange -> {
+            String key = exchange.getMessage().getHeader(OpenInboxEnvelope.DELIVERY_KEY, String.class);
+            if (key != null) { // null: the inbox entry could not be read, so it never was in flight
+                keys.remove(key);
+            }
+        };
     }
 
     @Override
