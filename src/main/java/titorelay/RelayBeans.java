@@ -78,6 +78,7 @@ public class RelayBeans implements CamelConfiguration {
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
+        registry.bind("inboxFilesInProgress", new DeliveriesInFlight());
         registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
         registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());
