@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +43,8 @@ class DeadLetterFaultsTest {
             "relay.dispatch.max-redeliveries", "1",
             "relay.inbox.journal-segment-bytes", "1");
 
+    private static final long REDELIVERY_DELAY_MS = 300;
+
     @Test
     void aDeadLetterThatCannotBeWrittenLeavesTheDeliveryInTheInboxAndHealthDown() throws Exception {
         Path data = Files.createDirectories(work.resolve("data"));
@@ -52,7 +55,9 @@ class DeadLetterFaultsTest {
         AtomicBoolean sinkFails = new AtomicBoolean(true);
         byte[] body = Samples.bytes("ticket-basic.json");
 
-        try (TestRelay relay = TestRelay.start(data, QUICK)) {
+        Map<String, String> settings = new HashMap<>(QUICK);
+        settings.put("relay.dispatch.redelivery-delay-ms", String.valueOf(REDELIVERY_DELAY_MS));
+        try (TestRelay relay = TestRelay.start(data, settings)) {
             AdviceWith.adviceWith(relay.camelContext(), "sink-ticket-voided", route -> route.weaveAddFirst()
                     .process(exchange -> {
                         if (sinkFails.get()) {
@@ -69,6 +74,13 @@ class DeadLetterFaultsTest {
             assertEquals(List.of(inboxFile), relay.inbox(), "the delivery is still in the inbox");
             assertArrayEquals(body, InboxEnvelope.parse(Files.readAllBytes(inboxFile)).body());
             assertTrue(journalHolds(data, body), "and still in the inbox journal");
+            // Taken again at the pace of its retries, not at every poll of the inbox.
+            double attempts = exchanges(relay, "dead-letter");
+            long start = System.nanoTime();
+            await("three more attempts", PATIENCE, () -> exchanges(relay, "dead-letter") >= attempts + 3);
+            assertTrue(System.nanoTime() - start >= Duration.ofMillis(2 * REDELIVERY_DELAY_MS).toNanos(),
+                    "each attempt waits for its redelivery");
+            assertEquals(List.of(inboxFile), relay.inbox(), "the delivery is still in the inbox");
             String health = relay.health();
             assertTrue(health.contains("\"status\":\"DOWN\""), health);
             assertTrue(health.contains("cannot be kept as dead letters"), health);
@@ -119,6 +131,10 @@ class DeadLetterFaultsTest {
             String listing = listed.toString(StandardCharsets.UTF_8);
             assertTrue(listing.contains(name) && listing.contains("sink inbox") && listing.contains("not an inbox envelope"),
                     listing);
+            ByteArrayOutputStream replayed = new ByteArrayOutputStream();
+            DeadLetters.run(data, new PrintStream(replayed, true, StandardCharsets.UTF_8), "replay");
+            assertTrue(replayed.toString(StandardCharsets.UTF_8).contains("Not replayed: " + name), replayed.toString());
+            assertEquals(List.of(deadLetter), relay.deadLetters(), "it waits for a person to repair it");
         }
     }
 
