@@ -68,7 +68,9 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
-        HealthCheckRegistry.get(camelContext).register(new DeadLetterHealth(dataDir.resolve("dead-letters")));
+        DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"));
+        HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
+        registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
         DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
         JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(dedupe, "dispatch");
         registry.bind("deliveryLog", deliveryLog);
@@ -76,6 +78,7 @@ public class RelayBeans implements CamelConfiguration {
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
+        registry.bind("inboxFilesInProgress", new DeliveriesInFlight());
         registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
         registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());

@@ -4,18 +4,31 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.file.FileConstants;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How many dead letters wait for a person. Reported in the health details; the relay itself stays UP (it still
  * receives and stores every webhook), so that no orchestrator restarts or unroutes it over a sink's failure.
+ * <p>
+ * DOWN, though, while a delivery that failed every retry cannot be kept as a dead letter (disk full, directory not
+ * writable): it then stays in the inbox and is taken again, and only a person can make room for it.
  */
 public final class DeadLetterHealth extends AbstractHealthCheck {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHealth.class);
+
     private final Path directory;
+    /** Inbox files whose dead letter could not be written, with why; forgotten once the file has left the inbox. */
+    private final Map<Path, String> notKept = new ConcurrentHashMap<>();
 
     public DeadLetterHealth(Path directory) {
         super("tito-relay", "dead-letters");
@@ -24,6 +37,15 @@ public final class DeadLetterHealth extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        notKept.keySet().removeIf(inboxFile -> !Files.exists(inboxFile)); // dispatched or kept since
+        if (!notKept.isEmpty()) {
+            builder.detail("not-kept", notKept.size());
+            builder.message(notKept.size() + " delivery(ies) failed every retry and cannot be kept as dead letters in "
+                            + directory + " (" + notKept.values().iterator().next() + "): they stay in the inbox and"
+                            + " are tried again; make " + directory + " a writable directory with free space");
+            builder.down();
+            return;
+        }
         long count = 0;
         if (Files.isDirectory(directory)) {
             try (Stream<Path> files = Files.list(directory)) {
@@ -37,5 +59,31 @@ public final class DeadLetterHealth extends AbstractHealthCheck {
         builder.message(count == 0 ? "No dead letters"
                 : count + " dead letter(s) in " + directory + ": see them with 'DeadLetters list', replay with 'DeadLetters replay'");
         builder.up();
+    }
+
+    /**
+     * For the dead-letter route, when writing the dead letter failed: records why, then fails the exchange again, so
+     * that the inbox keeps the delivery instead of deleting it as done.
+     */
+    public Processor notKept() {
+        return exchange -> {
+            Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+            String inboxFile = exchange.getMessage().getHeader(FileConstants.FILE_ABSOLUTE_PATH, String.class);
+            String reason = failure == null ? "unknown" : String.valueOf(rootCause(failure).getMessage());
+            if (inboxFile != null) {
+                notKept.put(Path.of(inboxFile), reason);
+            }
+            LOG.error("Cannot keep {} as a dead letter in {} ({}): it stays in the inbox and is tried again",
+                    inboxFile, directory, reason);
+            throw failure != null ? failure : new IllegalStateException("dead letter not written");
+        };
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
     }
 }

@@ -12,6 +12,11 @@ import org.apache.camel.support.service.ServiceSupport;
  * delivery until it completes (confirmed) or fails (removed), and then forgotten, since the persistent delivery log
  * remembers what completed. A repeat that arrives meanwhile is therefore seen while, and only while, its twin is in
  * flight.
+ * <p>
+ * Also the inbox consumer's in-progress repository, keyed by file: a delivery's file is taken by no other poll until
+ * its dispatch has ended. Shared by every inbox endpoint, and kept when a route stops (a stopped service is not
+ * cleared), so that the dispatch route made by a reload of dispatch.yaml does not take the files that the one it
+ * replaced still has in flight (for repeats of themselves, deleting them before their rows are written).
  */
 public final class DeliveriesInFlight extends ServiceSupport implements IdempotentRepository {
 
@@ -44,7 +49,12 @@ public final class DeliveriesInFlight extends ServiceSupport implements Idempote
      * letter is written, so that replaying it at once is not taken for a repeat of itself.
      */
     public Processor forget() {
-        return exchange -> keys.remove(exchange.getMessage().getHeader(OpenInboxEnvelope.DELIVERY_KEY, String.class));
+        return exchange -> {
+            String key = exchange.getMessage().getHeader(OpenInboxEnvelope.DELIVERY_KEY, String.class);
+            if (key != null) { // null: the inbox entry could not be read, so it never was in flight
+                keys.remove(key);
+            }
+        };
     }
 
     @Override

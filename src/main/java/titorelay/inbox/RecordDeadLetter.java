@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
@@ -12,7 +13,8 @@ import org.apache.camel.Processor;
  * Turns a delivery that failed all its retries into a dead letter: the original envelope, unchanged, plus why it
  * failed, where, after how many attempts and when. A dead letter is still an envelope, so moving it back into the
  * inbox replays it. The sink is the one that says it failed ({@code spreadsheet}, {@code organizer-email}), or
- * else the endpoint that failed (e.g. {@code direct://ticket-voided}).
+ * else the endpoint that failed (e.g. {@code direct://ticket-voided}). An inbox entry that is not an envelope at all
+ * is kept too, its bytes whole as the body of an envelope named {@code unreadable}, failed sink {@code inbox}.
  */
 public class RecordDeadLetter implements Processor {
 
@@ -20,6 +22,9 @@ public class RecordDeadLetter implements Processor {
     public static final String FAILED_SINK = "Failed-Sink";
     public static final String ATTEMPTS = "Attempts";
     public static final String FAILED_AT = "Failed-At";
+    /** The webhook name and failed sink of a dead letter made of an inbox entry that was not an envelope. */
+    public static final String UNREADABLE = "unreadable";
+    public static final String UNREADABLE_SINK = "inbox";
 
     /** Camel clears its redelivery counter before the dead letter step, so each redelivery is noted here. */
     private static final String REDELIVERIES = "TitoRedeliveries";
@@ -31,9 +36,10 @@ public class RecordDeadLetter implements Processor {
     }
 
     @Override
-    public void process(Exchange exchange) {
+    public void process(Exchange exchange) throws InvalidPayloadException {
         Message message = exchange.getMessage();
-        InboxEnvelope original = InboxEnvelope.parse(message.getBody(byte[].class));
+        byte[] stored = message.getMandatoryBody(byte[].class);
+        InboxEnvelope original = envelopeOf(stored);
 
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String failedRoute = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
@@ -41,12 +47,25 @@ public class RecordDeadLetter implements Processor {
         int redeliveries = exchange.getProperty(REDELIVERIES, 0, Integer.class);
 
         Map<String, String> failure = new LinkedHashMap<>();
-        String sink = SinkFailedException.sinkOf(cause);
+        String sink = original == null ? UNREADABLE_SINK : SinkFailedException.sinkOf(cause);
         Throwable reason = cause instanceof SinkFailedException ? cause.getCause() : cause;
         failure.put(FAILURE, reason == null ? "unknown" : reason.getClass().getSimpleName() + ": " + reason.getMessage());
         failure.put(FAILED_SINK, sink != null ? sink : failedEndpoint != null ? failedEndpoint : failedRoute != null ? failedRoute : "unknown");
         failure.put(ATTEMPTS, String.valueOf(1 + redeliveries));
         failure.put(FAILED_AT, Instant.now().toString());
-        message.setBody(original.with(failure).toBytes());
+        InboxEnvelope kept = original != null ? original
+                // Not an envelope (damaged, or put into the inbox by hand): its bytes, whole, inside one, so that it
+                // is listed like any dead letter and a person can repair it.
+                : new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, UNREADABLE), stored);
+        message.setBody(kept.with(failure).toBytes());
+    }
+
+    /** The stored envelope, or null if the bytes are not one. */
+    private static InboxEnvelope envelopeOf(byte[] stored) {
+        try {
+            return InboxEnvelope.parse(stored);
+        } catch (IllegalArgumentException unreadable) {
+            return null;
+        }
     }
 }

@@ -24,7 +24,8 @@ import titorelay.inbox.RecordDeadLetter;
  * java -cp target/tito-relay.jar titorelay.tools.DeadLetters replay FILE...            # these
  * </pre>
  *
- * The data directory is RELAY_DATA_DIR, or -Drelay.data-dir, or ./data.
+ * The data directory is RELAY_DATA_DIR, or -Drelay.data-dir, or ./data. A dead letter made of an inbox entry that
+ * could not be read (named {@code unreadable}, sink {@code inbox}) is listed but not replayed: a person repairs it.
  */
 public final class DeadLetters {
 
@@ -63,6 +64,12 @@ public final class DeadLetters {
             boolean wanted = (sink == null || sink.equals(envelope.field(RecordDeadLetter.FAILED_SINK)))
                              && (names.isEmpty() || names.contains(file.getFileName().toString()));
             if (!wanted) {
+                continue;
+            }
+            if (args[0].equals("replay") && RecordDeadLetter.UNREADABLE.equals(envelope.field(InboxEnvelope.WEBHOOK_NAME))) {
+                // Dispatch could not read it before and would not now: it needs a person first.
+                out.printf("Not replayed: %s was not a readable inbox entry; repair the bytes after its blank line by hand%n",
+                        file.getFileName());
                 continue;
             }
             selected.add(file);
