@@ -119,7 +119,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (CSVRecord record : CSVFormat.RFC4180.parse(reader)) {
                 List<String> row = new ArrayList<>();
-                record.forEach(cell -> row.add(unguard(cell)));
+                record.forEach(cell -> row.add(CsvFormulaGuard.unguard(cell)));
                 grid.add(row);
             }
         }
@@ -135,21 +135,12 @@ public final class CsvSpreadsheet implements Spreadsheet {
             for (List<String> row : grid) {
                 List<String> padded = new ArrayList<>();
                 for (int c = 0; c < width; c++) {
-                    padded.add(guard(c < row.size() ? row.get(c) : ""));
+                    padded.add(CsvFormulaGuard.guard(c < row.size() ? row.get(c) : ""));
                 }
                 printer.printRecord(padded);
             }
         }
         Files.move(tmp, file(tab), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** A cell starting like a formula is written with a leading apostrophe, so spreadsheet programs show it as text. */
-    private static String guard(String cell) {
-        return !cell.isEmpty() && "=+@".indexOf(cell.charAt(0)) >= 0 ? "'" + cell : cell;
-    }
-
-    private static String unguard(String cell) {
-        return cell.length() > 1 && cell.charAt(0) == '\'' && "=+@".indexOf(cell.charAt(1)) >= 0 ? cell.substring(1) : cell;
     }
 
     /** Like Google: no trailing empty cells in a row, no trailing empty rows. */

@@ -120,7 +120,8 @@ public final class SheetColumns {
                 fill.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
             }
             Instant updatedAt = tab.updatedAt() == null ? null : parseTimestamp(set.get(tab.updatedAt()));
-            changes.add(new RowChange(tab.name(), key, set, fill, updatedAt));
+            changes.add(new RowChange(tab.name(), CellLimit.fit(key), CellLimit.fit(tab.name(), key, set),
+                    CellLimit.fit(tab.name(), key, fill), updatedAt));
         }
         return changes;
     }

@@ -40,7 +40,8 @@ import com.sun.net.httpserver.HttpServer;
  *
  * <p>It follows Google's observable behaviour where the relay could depend on it: trailing empty rows and cells are
  * trimmed on reads, a JSON null cell leaves the stored cell alone while "" clears it, a batch is applied entirely or
- * not at all, errors come in Google's JSON error format, and a tab name is unique regardless of case. It ignores
+ * not at all (a single cell over 50,000 characters fails the whole request with 400, as with Google), errors come in
+ * Google's JSON error format, and a tab name is unique regardless of case. It ignores
  * authentication, formulas (every value is stored as the text it was given) and field masks.
  */
 public final class SheetsEmulator implements AutoCloseable {
@@ -51,6 +52,8 @@ public final class SheetsEmulator implements AutoCloseable {
     private static final int DEFAULT_ROWS = 1000;
     private static final int DEFAULT_COLUMNS = 26;
     private static final int THREADS = 16;
+    /** Google's limit for one cell; a longer value fails the whole request with 400. */
+    public static final int MAX_CELL_CHARACTERS = 50_000;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -719,6 +722,10 @@ public final class SheetsEmulator implements AutoCloseable {
                 if (cell.isContainerNode()) {
                     throw new ApiError(400, "Invalid " + where + "values[" + r + "][" + c + "]: a cell must be a"
                                             + " string, number, boolean or null.");
+                }
+                if (cell.isTextual() && cell.textValue().length() > MAX_CELL_CHARACTERS) {
+                    throw new ApiError(400, "Your input contains more than the maximum of " + MAX_CELL_CHARACTERS
+                                            + " characters in a single cell.");
                 }
                 cells.add(cell);
             }

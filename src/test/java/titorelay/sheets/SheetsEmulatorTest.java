@@ -199,6 +199,24 @@ class SheetsEmulatorTest {
     }
 
     @Test
+    void oneCellOverFiftyThousandCharactersFailsTheWholeBatch() throws Exception {
+        addTabs("Tickets");
+        List<ValueRange> data = List.of(
+                new ValueRange().setRange("Tickets!A1").setValues(rows(List.of("fine"))),
+                new ValueRange().setRange("Tickets!A2").setValues(rows(List.of("x".repeat(50_001)))));
+        GoogleJsonResponseException tooLong = assertThrows(GoogleJsonResponseException.class, () -> sheets.spreadsheets()
+                .values().batchUpdate(ID, new BatchUpdateValuesRequest().setValueInputOption("RAW").setData(data)).execute());
+        assertEquals(400, tooLong.getStatusCode());
+        assertEquals("INVALID_ARGUMENT", tooLong.getDetails().get("status"));
+        assertEquals("Your input contains more than the maximum of 50000 characters in a single cell.",
+                tooLong.getDetails().getMessage());
+        assertEquals(List.of(), emulator.grid(ID, "Tickets"), "nothing of the batch is written");
+
+        write("Tickets!A1", rows(List.of("y".repeat(50_000))));
+        assertEquals(50_000, emulator.grid(ID, "Tickets").get(0).get(0).length(), "exactly at the limit is fine");
+    }
+
+    @Test
     void batchGetAnswersEachRangeInOrder() throws Exception {
         addTabs("Tickets", "Registrations");
         emulator.setGrid(ID, "Tickets", rows(List.of("t1"), List.of("t2")));
