@@ -23,7 +23,7 @@ import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
-import org.h2.jdbcx.JdbcDataSource;
+import titorelay.dedupe.DedupeDatabase;
 import titorelay.inbox.DeadLetterHealth;
 import titorelay.inbox.DeliveriesInFlight;
 import titorelay.inbox.InboxJournal;
@@ -71,7 +71,8 @@ public class RelayBeans implements CamelConfiguration {
         DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"));
         HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
         registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
-        DataSource dedupe = dedupeDataSource(property(camelContext, "relay.dedupe.jdbc-url"), dataDir);
+        DataSource dedupe = DedupeDatabase.open(property(camelContext, "relay.dedupe.jdbc-url"),
+                property(camelContext, "relay.dedupe.jdbc-user"), property(camelContext, "relay.dedupe.jdbc-password"), dataDir);
         JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(dedupe, "dispatch");
         registry.bind("deliveryLog", deliveryLog);
         registry.bind("storeInInbox", inboxJournal(camelContext, dataDir, deliveryLog).storeInInbox());
@@ -91,20 +92,6 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, webhookHttpEngine(port));
         RequestGuard.install(camelContext, port, property(camelContext, "tito.path"),
                 Long.parseLong(property(camelContext, "tito.max-body-bytes")));
-    }
-
-    /**
-     * Where the relay remembers what it has done, by delivery key (dispatch, and each email sent): Camel's JDBC
-     * idempotent repositories, over an embedded H2 file by default. Point {@code relay.dedupe.jdbc-url} at a shared
-     * database when several relays run. H2 must not close itself when the JVM begins to exit: the relay's graceful
-     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0).
-     */
-    private static DataSource dedupeDataSource(String jdbcUrl, Path dataDir) {
-        JdbcDataSource dataSource = new JdbcDataSource();
-        dataSource.setURL(jdbcUrl.isBlank()
-                ? "jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE"
-                : jdbcUrl);
-        return dataSource;
     }
 
     /** The inbox's group commit: a webhook is fsync'd in a journal together with the others arriving with it. */

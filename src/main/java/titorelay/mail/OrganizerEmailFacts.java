@@ -1,6 +1,8 @@
 package titorelay.mail;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,9 +89,13 @@ public class OrganizerEmailFacts implements Processor {
         return facts;
     }
 
-    /** The payload's admin_url, or else the event's URL + /admin/registrations/ + the registration's slug. */
+    /**
+     * The payload's admin_url, or else the event's URL + /admin/registrations/ + the registration's slug; only an
+     * https: link, since it becomes a link in the email (a javascript: or data: one would run or show whatever the
+     * sender wrote), else none.
+     */
     static String adminUrl(String kind, JsonNode p) {
-        if (!text(p, "admin_url").isEmpty()) {
+        if (isHttps(text(p, "admin_url"))) {
             return text(p, "admin_url");
         }
         String eventUrl = text(p.path("event"), "url");
@@ -97,7 +103,17 @@ public class OrganizerEmailFacts implements Processor {
         if (eventUrl.isEmpty() || registration.isEmpty()) {
             return "";
         }
-        return eventUrl.replaceAll("/+$", "") + "/admin/registrations/" + registration;
+        String link = eventUrl.replaceAll("/+$", "") + "/admin/registrations/" + registration;
+        return isHttps(link) ? link : "";
+    }
+
+    private static boolean isHttps(String link) {
+        try {
+            URI uri = new URI(link);
+            return "https".equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null;
+        } catch (URISyntaxException notALink) {
+            return false;
+        }
     }
 
     private static Map<String, String> ticket(JsonNode ticket) {

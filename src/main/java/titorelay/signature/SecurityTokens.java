@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -12,6 +11,7 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.storage.OwnerOnly;
 
 /**
  * Where the event security tokens come from: {@code tito.security-tokens} (comma-separated), or, when none is
@@ -63,14 +63,11 @@ public final class SecurityTokens {
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        Files.createDirectories(file.getParent());
+        OwnerOnly.directory(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, token + "\n", StandardCharsets.UTF_8);
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // Windows: the file inherits the data directory's permissions.
-        }
+        // A leftover of an interrupted start (or a link put there) is removed, never written through.
+        Files.deleteIfExists(tmp);
+        OwnerOnly.createFile(tmp, (token + "\n").getBytes(StandardCharsets.UTF_8));
         Files.move(tmp, file);
         LOG.warn("Generated a new Tito security token into {}", file);
     }

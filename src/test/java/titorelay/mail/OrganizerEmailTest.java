@@ -143,6 +143,33 @@ class OrganizerEmailTest {
     }
 
     @Test
+    void onlyHttpsAdminLinksReachTheEmail() throws Exception {
+        startRelay(Map.of());
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode cancellation = (ObjectNode) json.readTree(Samples.bytes("registration-v3.1.json"));
+        cancellation.put("admin_url", "javascript:alert(document.cookie)");
+        relay.send("registration.cancelled", json.writeValueAsBytes(cancellation));
+        assertTrue(received(2));
+        MimeMessage cancelled = smtp.getReceivedMessages()[0];
+        assertTrue(part(cancelled, "text/html").contains("<a href=\"" + REGISTRATION_LINK + "\">"),
+                "the link made from the event's https URL instead: " + part(cancelled, "text/html"));
+        assertFalse(part(cancelled, "text/html").contains("javascript:"), part(cancelled, "text/html"));
+        assertFalse(part(cancelled, "text/plain").contains("javascript:"), part(cancelled, "text/plain"));
+
+        ObjectNode ticket = (ObjectNode) json.readTree(Samples.bytes("ticket-basic.json"));
+        ticket.put("admin_url", " JavaScript:alert(1)//https://ti.to/");
+        ((ObjectNode) ticket.get("event")).put("url", "data:text/html,<script>alert(2)</script>");
+        relay.send("ticket.voided", json.writeValueAsBytes(ticket));
+        assertTrue(received(4));
+        MimeMessage voided = Stream.of(smtp.getReceivedMessages()).filter(m -> subject(m).startsWith("Voided"))
+                .findFirst().orElseThrow();
+        String html = part(voided, "text/html");
+        assertFalse(html.replace("href=\"mailto:", "").contains("href="), "no link but the sender's address: " + html);
+        assertFalse(html.toLowerCase(java.util.Locale.ROOT).contains("javascript:") || html.contains("data:"), html);
+        assertFalse(part(voided, "text/plain").contains("In Tito:"), part(voided, "text/plain"));
+    }
+
+    @Test
     void aRepeatSendsNothingAndOtherNamesSendNone() throws Exception {
         startRelay(Map.of());
         byte[] cancellation = Samples.bytes("registration-v3.1.json");

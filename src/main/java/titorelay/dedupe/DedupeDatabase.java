@@ -1,0 +1,91 @@
+package titorelay.dedupe;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import org.h2.jdbcx.JdbcDataSource;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+
+/**
+ * Where the relay remembers what it has done, by delivery key (dispatch, and each email sent): an embedded H2 file
+ * under the data directory by default, or a shared database that several relays dedupe together in, reached by any
+ * JDBC URL whose driver is on the class path, with the user and password given separately.
+ * <p>
+ * The password is never part of a message: a URL that carries one is refused (it would be shown wherever the URL
+ * is), and a database that cannot be reached is reported by the driver's messages with the password masked, without
+ * the driver's exception (whose text some drivers fill with the whole URL).
+ */
+public final class DedupeDatabase {
+
+    private static final Pattern PASSWORD_IN_URL = Pattern.compile("(?i)password\\s*=");
+
+    private DedupeDatabase() {
+    }
+
+    /** The dedupe store for these settings; a shared database is connected to once, so that a mistake stops the start. */
+    public static DataSource open(String jdbcUrl, String user, String password, Path dataDir) {
+        if (jdbcUrl.isBlank()) {
+            return embedded(dataDir);
+        }
+        if (PASSWORD_IN_URL.matcher(jdbcUrl).find()) {
+            throw new IllegalArgumentException("relay.dedupe.jdbc-url must not contain a password: set"
+                    + " relay.dedupe.jdbc-password (RELAY_DEDUPE_JDBC_PASSWORD in the environment) instead");
+        }
+        Driver driver;
+        try {
+            driver = DriverManager.getDriver(jdbcUrl);
+        } catch (SQLException noDriver) {
+            throw new IllegalArgumentException("No JDBC driver on the class path accepts relay.dedupe.jdbc-url ("
+                    + scheme(jdbcUrl) + "…): add the database's driver jar, or correct the URL");
+        }
+        SimpleDriverDataSource shared = new SimpleDriverDataSource(driver, jdbcUrl, blankAsNull(user), password);
+        try (Connection probe = shared.getConnection()) {
+            return shared;
+        } catch (SQLException refused) {
+            throw new IllegalStateException("Cannot connect to the dedupe database " + scheme(jdbcUrl) + "… as user '"
+                    + user + "': " + messages(refused, password));
+        }
+    }
+
+    /**
+     * H2 in a file under the data directory. H2 must not close itself when the JVM begins to exit: the relay's graceful
+     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0).
+     */
+    private static DataSource embedded(Path dataDir) {
+        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource.setURL("jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath()
+                + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE");
+        return dataSource;
+    }
+
+    /** "jdbc:postgresql" of "jdbc:postgresql://host/db?ssl=true": enough to say which database, nothing more. */
+    private static String scheme(String jdbcUrl) {
+        int second = jdbcUrl.indexOf(':', jdbcUrl.indexOf(':') + 1);
+        return second < 0 ? "jdbc" : jdbcUrl.substring(0, second);
+    }
+
+    /** The messages of the exception and its causes, the password masked wherever a driver may have echoed it. */
+    static String messages(Throwable failure, String password) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = failure; t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null) {
+                text.append(text.length() == 0 ? "" : "; ").append(t.getMessage());
+            }
+        }
+        String all = text.toString();
+        if (password != null && !password.isEmpty()) {
+            all = all.replace(password, "******");
+        }
+        return all;
+    }
+
+    private static String blankAsNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+}

@@ -1,0 +1,52 @@
+package titorelay.dedupe;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.h2.tools.Server;
+import titorelay.support.TestRelay;
+
+/**
+ * A database server for the relays to share: H2 in server mode on a free loopback port (it refuses other hosts
+ * unless told otherwise), with one database whose administrator is {@link #USER} with {@link #PASSWORD}.
+ */
+final class DatabaseServer implements AutoCloseable {
+
+    static final String USER = "relay";
+    static final String PASSWORD = "Dd-s3cret-9f2c";
+
+    private final Server server;
+    final String url;
+
+    DatabaseServer(Path baseDir) throws Exception {
+        server = Server.createTcpServer("-tcpPort", String.valueOf(TestRelay.freePort()), "-baseDir", baseDir.toString(),
+                "-ifNotExists").start();
+        url = "jdbc:h2:tcp://127.0.0.1:" + server.getPort() + "/dedupe";
+        DriverManager.getConnection(url, USER, PASSWORD).close(); // the first connection creates it, and its user
+    }
+
+    /** The delivery keys the relays recorded as dispatched, read as any other client of the server would. */
+    Set<String> dispatchedKeys() {
+        Set<String> keys = new TreeSet<>();
+        try (Connection connection = DriverManager.getConnection(url, USER, PASSWORD);
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE processorName = 'dispatch'")) {
+            while (rows.next()) {
+                keys.add(rows.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return keys;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
