@@ -23,6 +23,7 @@ import titorelay.support.Tickets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,7 +97,7 @@ class SlowBodyAttackTest {
                     "reason=\"body-incomplete\"");
             for (int i = 0; i < RESETS; i++) {
                 try (HeldRequest reset = HeldRequest.open(relay.port(), 100_000, 1000)) {
-                    assertEquals(null, reset.answerOrClose(200), "taken, and being received");
+                    assertNull(reset.answerOrClose(200), "taken, and being received");
                     reset.reset();
                 }
             }
