@@ -20,8 +20,8 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import titorelay.inbox.SinkFailedException;
-import titorelay.threads.ThreadFailures;
 import titorelay.sheets.SheetColumns.RowChange;
+import titorelay.threads.ThreadFailures;
 
 /**
  * The spreadsheet sink. Each webhook's row changes wait here, and a single writer thread sends everything pending in
