@@ -34,6 +34,7 @@ import titorelay.inbox.SealInboxEnvelope;
 import titorelay.ingress.CheckWebhookPayload;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RequestGuard;
+import titorelay.ingress.WebhookPortLimits;
 import titorelay.mail.ComposeOrganizerEmail;
 import titorelay.mail.MailHealth;
 import titorelay.mail.OrganizerEmailFacts;
@@ -90,8 +91,9 @@ public class RelayBeans implements CamelConfiguration {
         RequestGuard.requireFreePort(property(camelContext, "camel.management.host", "0.0.0.0"),
                 Integer.parseInt(property(camelContext, "camel.management.port")), "camel.management.port");
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, webhookHttpEngine(port));
-        RequestGuard.install(camelContext, port, property(camelContext, "tito.path"),
-                Long.parseLong(property(camelContext, "tito.max-body-bytes")));
+        WebhookPortLimits limits = WebhookPortLimits.fromSettings(camelContext, key -> property(camelContext, key));
+        registry.bind("vertx", limits.vertxFor(port));
+        RequestGuard.install(camelContext, port, property(camelContext, "tito.path"), limits);
     }
 
     /** The inbox's group commit: a webhook is fsync'd in a journal together with the others arriving with it. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import org.apache.camel.main.Main;
+import titorelay.threads.ThreadFailures;
 
 /**
  * Starts tito-relay: Camel Main reading {@code ./application.properties} and the YAML routes in {@code ./routes}.
@@ -49,6 +50,7 @@ public final class RelayMain {
     }
 
     public static void main(String[] args) throws Exception {
+        ThreadFailures.installDefaultHandler();
         int exitCode = create().run(args);
         if (exitCode != 0) {
             System.exit(exitCode);

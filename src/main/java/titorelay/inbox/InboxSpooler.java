@@ -16,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.camel.spi.IdempotentRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.threads.ThreadFailures;
 
 /**
  * The inbox journal's one background thread: reads the journal in order and writes each delivery as its file in
@@ -110,7 +111,8 @@ final class InboxSpooler implements Runnable {
                     }
                     LockSupport.parkNanos(IDLE_NANOS);
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
+                ThreadFailures.exitIfFatal("The inbox spooler", e);
                 if (problem == null) {
                     LOG.error("Cannot write into the inbox {} (the webhooks stay in its journal; trying again): {}",
                             inboxDir, e.toString());

@@ -7,6 +7,7 @@ import java.util.Locale;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -21,19 +22,29 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  * 405 for any method but POST, 415 for form and multipart content types (Vert.x would parse those, or refuse them
  * with a bare 400, before Camel could see the raw bytes), and 413 when Content-Length already says the body is too
  * large. A body that turns out too large while streaming is cut off by the HTTP server's own limit (also 413).
+ * <p>
+ * It also keeps what unverified requests may hold within {@link WebhookPortLimits}: beyond the requests in flight or
+ * the unverified body bytes allowed, a request is answered 503 with Retry-After at once, and its connection closed.
+ * A request whose answer was sent (the request time-out's 503 included) before its body had all arrived has its
+ * connection closed, so that the bytes it held are released.
  */
 public final class RequestGuard implements Handler<RoutingContext> {
 
-    private final long maxBodyBytes;
-    private final RejectionCounter rejections;
+    /** Seconds a client refused for lack of room is asked to wait before trying again. */
+    private static final String RETRY_AFTER_SECONDS = "10";
 
-    private RequestGuard(long maxBodyBytes, RejectionCounter rejections) {
-        this.maxBodyBytes = maxBodyBytes;
-        this.rejections = rejections;
+    private final long maxBodyBytes;
+    private final WebhookPortLimits limits;
+    private final WebhookRejections rejections;
+
+    private RequestGuard(WebhookPortLimits limits) {
+        this.maxBodyBytes = limits.maxBodyBytes;
+        this.limits = limits;
+        this.rejections = limits.rejections;
     }
 
     /** Installs the guard on the webhook path once the HTTP server is up. */
-    public static void install(CamelContext camelContext, int port, String path, long maxBodyBytes) throws Exception {
+    public static void install(CamelContext camelContext, int port, String path, WebhookPortLimits limits) throws Exception {
         camelContext.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
@@ -42,11 +53,14 @@ public final class RequestGuard implements Handler<RoutingContext> {
                 if (router == null) {
                     throw new IllegalStateException("No HTTP server on port " + port + ": is camel.server.enabled true?");
                 }
+                RequestGuard guard = new RequestGuard(limits);
                 MeterRegistry meters = context.getRegistry()
                         .lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
-                RequestGuard guard = new RequestGuard(maxBodyBytes, new RejectionCounter(meters, context.getName()));
+                if (meters != null) {
+                    limits.registerGauges(meters);
+                }
                 // Order -1: before the route that platform-http registers for the same path.
-                router.route(path).order(-1).handler(guard).failureHandler(guard::bodyTooLarge);
+                router.route(path).order(-1).handler(guard).failureHandler(guard::failed);
             }
         });
     }
@@ -67,42 +81,90 @@ public final class RequestGuard implements Handler<RoutingContext> {
                 return;
             }
         }
-        String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (contentLength != null && declaredTooLarge(contentLength)) {
+        long declared = declaredLength(request.getHeader(HttpHeaders.CONTENT_LENGTH));
+        if (declared > maxBodyBytes) {
             reject(ctx, 413, "too-large", tooLargeMessage());
             return;
         }
+        admit(ctx, declared < 0 ? maxBodyBytes : declared);
+    }
+
+    /** Into the requests in flight and the unverified bytes, if there is room: else 503, and the connection closed. */
+    private void admit(RoutingContext ctx, long bodyBytes) {
+        if (!limits.requestsInFlight.tryAcquire()) {
+            refuseForNow(ctx, "busy", "Too many requests at once");
+            return;
+        }
+        if (!limits.unverifiedBytes.tryReserve(bodyBytes)) {
+            limits.requestsInFlight.release();
+            refuseForNow(ctx, "unverified-bytes", "Too many request bodies at once");
+            return;
+        }
+        HttpServerRequest request = ctx.request();
+        ctx.addEndHandler(done -> {
+            limits.unverifiedBytes.release(bodyBytes);
+            limits.requestsInFlight.release();
+            if (!request.isEnded()) {
+                rejections.count("body-incomplete");
+                ClientFailures.log("closed before its request body had all arrived");
+                request.connection().close();
+            }
+        });
         ctx.next();
     }
 
-    private boolean declaredTooLarge(String contentLength) {
+    private void refuseForNow(RoutingContext ctx, String reason, String message) {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        reject(ctx, 503, reason, message + "; send it again later");
+    }
+
+    /** The declared Content-Length, or -1 if there is none (chunked). */
+    private static long declaredLength(String contentLength) {
+        if (contentLength == null) {
+            return -1;
+        }
         try {
-            return Long.parseLong(contentLength.strip()) > maxBodyBytes;
+            return Long.parseLong(contentLength.strip());
         } catch (NumberFormatException e) {
-            return false; // Vert.x itself refuses a malformed Content-Length
+            return -1; // Vert.x itself refuses a malformed Content-Length
         }
     }
 
-    /** A chunked body that outgrows the limit is cut off by the HTTP server's body handler: answer that in JSON too. */
-    private void bodyTooLarge(RoutingContext ctx) {
+    /**
+     * A chunked body that outgrows the limit is cut off by the HTTP server's body handler: answer that in JSON too. A
+     * client that went away before its body had all arrived is no error of the relay's: one line, no stack trace.
+     */
+    private void failed(RoutingContext ctx) {
         if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
             reject(ctx, 413, "too-large", tooLargeMessage());
-        } else {
+        } else if (!clientWentAway(ctx.failure())) {
             ctx.next();
         }
+        // else the client reset or closed the connection mid-body: logged and counted once as the request ends (admit)
+    }
+
+    private static boolean clientWentAway(Throwable failure) {
+        return failure instanceof HttpClosedException || failure instanceof IOException;
     }
 
     private String tooLargeMessage() {
         return "The body is larger than " + maxBodyBytes + " bytes";
     }
 
+    /** Answers, then closes the connection: the body still coming (if any) is never read. */
     private void reject(RoutingContext ctx, int status, String reason, String message) {
         rejections.count(reason);
+        HttpServerRequest request = ctx.request();
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close")
-                .end("{\"error\":\"" + message + "\"}");
+                .end("{\"error\":\"" + message + "\"}")
+                .onComplete(sent -> {
+                    if (!request.isEnded()) {
+                        request.connection().close();
+                    }
+                });
     }
 
     /**
@@ -116,15 +178,6 @@ public final class RequestGuard implements Handler<RoutingContext> {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot listen on port " + port + " (" + setting + "): " + e.getMessage()
                                             + ". Is another relay already running?");
-        }
-    }
-
-    /** The same counter the YAML routes increment, so all refusals show up under one metric. */
-    private record RejectionCounter(MeterRegistry meters, String camelContextName) {
-        void count(String reason) {
-            if (meters != null) {
-                meters.counter("tito.webhooks.rejected", "reason", reason, "camelContext", camelContextName).increment();
-            }
         }
     }
 }

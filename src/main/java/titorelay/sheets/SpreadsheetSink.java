@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import titorelay.inbox.SinkFailedException;
 import titorelay.sheets.SheetColumns.RowChange;
+import titorelay.threads.ThreadFailures;
 
 /**
  * The spreadsheet sink. Each webhook's row changes wait here, and a single writer thread sends everything pending in
@@ -188,7 +189,9 @@ public final class SpreadsheetSink extends ServiceSupport {
                 if (problem.getAndSet(null) != null) {
                     LOG.info("{} is writable again", sheet.describe());
                 }
-            } catch (Exception failure) {
+            } catch (Exception | Error failure) {
+                // An Error too fails the waiting webhooks back to dispatch and turns health DOWN; the loop goes on.
+                ThreadFailures.exitIfFatal("The spreadsheet writer", failure);
                 if (SpreadsheetException.isRetryable(failure) && (running || backoff < maxBackoffMs)) {
                     backoff = Math.min(maxBackoffMs, Math.max(Math.max(1000, backoff * 2),
                             SpreadsheetException.retryAfterMillis(failure)));

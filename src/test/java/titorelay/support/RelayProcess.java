@@ -100,9 +100,17 @@ public final class RelayProcess implements AutoCloseable {
     }
 
     public String health() throws Exception {
+        return get("/observe/health");
+    }
+
+    public String metrics() throws Exception {
+        return get("/observe/metrics");
+    }
+
+    private String get(String path) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** SIGTERM, as a service manager stops it; returns how long the relay took to exit. */

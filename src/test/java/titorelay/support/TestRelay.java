@@ -111,7 +111,12 @@ public final class TestRelay implements AutoCloseable {
 
     /** The value of a Prometheus counter line that contains all the given fragments, or 0 if there is none. */
     public double counter(String metric, String... fragments) throws Exception {
-        return metrics().lines()
+        return counterIn(metrics(), metric, fragments);
+    }
+
+    /** The same, read from a Prometheus text given (e.g. a relay process's). */
+    public static double counterIn(String prometheusText, String metric, String... fragments) {
+        return prometheusText.lines()
                 .filter(line -> line.startsWith(metric + "{"))
                 .filter(line -> Stream.of(fragments).allMatch(line::contains))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))

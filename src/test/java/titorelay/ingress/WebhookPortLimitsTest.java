@@ -1,0 +1,150 @@
+package titorelay.ingress;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import titorelay.support.HeldRequest;
+import titorelay.support.RawHttp;
+import titorelay.support.Samples;
+import titorelay.support.TestRelay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The webhook port's limits on what an unverified client may hold: connections, requests in flight, body bytes, and
+ * silence. Each is set small here; beyond it a client gets 503 with Retry-After or a closed connection, and Tito's
+ * webhooks are still taken.
+ */
+class WebhookPortLimitsTest {
+
+    private static final byte[] TICKET = Samples.bytes("ticket-basic.json");
+
+    private static TestRelay relay(Map<String, String> limits) throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(limits);
+        settings.put("relay.dispatch.auto-start", "false");
+        return TestRelay.start(Files.createTempDirectory("port-limits"), settings);
+    }
+
+    @Test
+    void aConnectionBeyondTheCapIsClosedAtOnce() throws Exception {
+        try (TestRelay relay = relay(Map.of("tito.max-connections", "5"))) {
+            List<HeldRequest> idle = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    idle.add(HeldRequest.idle(relay.port()));
+                }
+                try (HeldRequest sixth = HeldRequest.idle(relay.port())) {
+                    assertEquals("", sixth.answerOrClose(5000), "the sixth connection is closed without a word");
+                }
+                assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"too-many-connections\""));
+                assertNull(idle.get(0).answerOrClose(300), "the five within the cap stay open");
+            } finally {
+                for (HeldRequest connection : idle) {
+                    connection.close();
+                }
+            }
+            TestRelay.await("a webhook to be taken once connections were closed", Duration.ofSeconds(5),
+                    () -> TestRelay.uncheck(() -> tryToSend(relay) == 202));
+        }
+    }
+
+    @Test
+    void aRequestBeyondTheInFlightCapIsAnswered503() throws Exception {
+        try (TestRelay relay = relay(Map.of("tito.max-requests-in-flight", "2"))) {
+            try (HeldRequest first = HeldRequest.open(relay.port(), 1000, 10);
+                 HeldRequest second = HeldRequest.open(relay.port(), 1000, 10)) {
+                RawHttp.Answer third = relay.send("ticket.updated", TICKET);
+                assertEquals(503, third.status(), third.raw());
+                assertEquals("10", third.header("Retry-After"));
+                assertEquals("close", third.header("Connection"));
+                assertTrue(third.body().contains("\"error\""), third.body());
+                assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"busy\""));
+            }
+            TestRelay.await("a webhook to be taken once the held requests went away", Duration.ofSeconds(5),
+                    () -> TestRelay.uncheck(() -> tryToSend(relay) == 202));
+            assertEquals(1, relay.inbox().size());
+        }
+    }
+
+    @Test
+    void largeBodiesHeldOpenCannotTakeTheRoomTitosWebhooksNeed() throws Exception {
+        try (TestRelay relay = relay(Map.of("tito.max-unverified-bytes", "400000",
+                "tito.max-unverified-large-bytes", "250000", "tito.large-body-bytes", "65536"))) {
+            try (HeldRequest first = HeldRequest.open(relay.port(), 100_000, 99_999);
+                 HeldRequest second = HeldRequest.open(relay.port(), 100_000, 99_999);
+                 HeldRequest third = HeldRequest.open(relay.port(), 100_000, 10);
+                 HeldRequest chunked = HeldRequest.open(relay.port(), -1, 10)) {
+                assertTrue(third.answerOrClose(5000).startsWith("HTTP/1.1 503"), "a third large body is over the share");
+                assertTrue(chunked.answerOrClose(5000).startsWith("HTTP/1.1 503"), "a chunked body counts as the largest");
+                assertEquals(2.0, relay.counter("tito_webhooks_rejected_total", "reason=\"unverified-bytes\""));
+                assertNull(first.answerOrClose(200), "the two within the share are still being received");
+                for (int i = 0; i < 20; i++) {
+                    assertEquals(202, relay.send("ticket.updated", TICKET).status(), "Tito's small webhooks still fit");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSilentConnectionIsClosedAfterTheIdleTimeoutAndReleasesWhatItHeld() throws Exception {
+        try (TestRelay relay = relay(Map.of("tito.idle-timeout-ms", "500", "tito.max-unverified-bytes", "150000",
+                "tito.max-unverified-large-bytes", "150000", "tito.large-body-bytes", "65536"))) {
+            try (HeldRequest silent = HeldRequest.idle(relay.port());
+                 HeldRequest held = HeldRequest.open(relay.port(), 100_000, 99_999)) {
+                long start = System.nanoTime();
+                assertEquals("", silent.answerOrClose(5000), "a connection that sends nothing is closed");
+                String heldAnswer = held.answerOrClose(5000);
+                assertNotNull(heldAnswer, "a request whose body stopped coming is closed");
+                long closedAfterMs = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(closedAfterMs < 3000, "closed after " + closedAfterMs + " ms");
+                TestRelay.await("the incomplete body to be counted", Duration.ofSeconds(5),
+                        () -> TestRelay.uncheck(() -> relay.counter("tito_webhooks_rejected_total",
+                                "reason=\"body-incomplete\"") == 1.0));
+            }
+            // The 100,000 bytes it reserved are free again: another body as large fits the 150,000 budget.
+            try (HeldRequest next = HeldRequest.open(relay.port(), 100_000, 99_999)) {
+                assertNull(next.answerOrClose(300), "a new large body is taken, not refused");
+            }
+            assertEquals(0.0, relay.counter("tito_webhooks_rejected_total", "reason=\"unverified-bytes\""));
+        }
+    }
+
+    @Test
+    void http2IsNotSpokenOnTheWebhookPort() throws Exception {
+        try (TestRelay relay = relay(Map.of())) {
+            try (Socket priorKnowledge = new Socket("127.0.0.1", relay.port())) {
+                priorKnowledge.setSoTimeout(5000);
+                priorKnowledge.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                byte[] answer = priorKnowledge.getInputStream().readNBytes(9);
+                String text = new String(answer, StandardCharsets.ISO_8859_1);
+                // HTTP/2 would answer with a binary SETTINGS frame; an HTTP/1.x decoder answers in text, or closes.
+                assertTrue(answer.length == 0 || text.startsWith("HTTP/"),
+                        "no HTTP/2 frame in answer to the HTTP/2 preface, got: " + text);
+            }
+
+            RawHttp.Answer upgrade = RawHttp.request("GET", "/webhooks/tito").header("Upgrade", "h2c")
+                    .header("HTTP2-Settings", "AAMAAABkAAQAAP__").rawHeaderLine("Connection: Upgrade, HTTP2-Settings")
+                    .send(relay.port());
+            assertEquals(405, upgrade.status(), "answered in HTTP/1.1, not switched to HTTP/2: " + upgrade.raw());
+            assertTrue(upgrade.raw().startsWith("HTTP/1.1 405"), upgrade.raw());
+        }
+    }
+
+    private static int tryToSend(TestRelay relay) throws IOException {
+        try {
+            return relay.send("ticket.updated", TICKET).status();
+        } catch (IllegalStateException | IOException closed) {
+            return 0;
+        }
+    }
+}
