@@ -30,7 +30,8 @@ import titorelay.sheets.SheetColumns.RowChange;
  * Quota (429), Google's own errors (5xx) and time-outs are retried with doubling delays that honour Retry-After,
  * with later changes folded into the same write, so nothing is lost or reordered. A permanent error (no such
  * spreadsheet, no permission) fails the waiting webhooks, which dispatch retries and then keeps as dead letters,
- * and turns health DOWN until a write succeeds again.
+ * and turns health DOWN until a write succeeds again. A write Google refuses as a bad request (400) is written again
+ * in parts ({@link RefusedBatch}), so that only the webhook whose rows it refuses fails.
  */
 public final class SpreadsheetSink extends ServiceSupport {
 
@@ -236,9 +237,7 @@ public final class SpreadsheetSink extends ServiceSupport {
         } else {
             LOG.error("{} refused the rows of {} webhook(s) ({}); they go back to dispatch (retries, then dead letters)",
                     sheet.describe(), failed.size(), reason);
-            if (failed.size() > 1) {
-                problem.set(sheet.describe() + ": " + reason); // not one webhook's rows: tell a person
-            }
+            problem.set(sheet.describe() + ": " + reason); // until a write succeeds again, as for any permanent error
             complete(failed, new SinkFailedException("spreadsheet", new SpreadsheetException(failure)));
         }
     }
