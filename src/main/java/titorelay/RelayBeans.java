@@ -31,6 +31,7 @@ import titorelay.inbox.InboxJournalHealth;
 import titorelay.inbox.OpenInboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
 import titorelay.inbox.SealInboxEnvelope;
+import titorelay.inbox.UnroutedWebhookLog;
 import titorelay.ingress.CheckWebhookPayload;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RequestGuard;
@@ -67,6 +68,9 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("checkWebhookPayload", new CheckWebhookPayload());
         registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
+        registry.bind("logUnroutedWebhook", new UnroutedWebhookLog(
+                Integer.parseInt(property(camelContext, "relay.unrouted.logged-names")),
+                Long.parseLong(property(camelContext, "relay.unrouted.summary-interval-ms"))));
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
         DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"));

@@ -11,10 +11,12 @@ import org.apache.camel.Processor;
 import org.apache.camel.component.file.GenericFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.ingress.TitoWebhookNames;
 
 /**
  * Reads a delivery back from the inbox: the body becomes Tito's original bytes, and the envelope's fields become
- * headers ({@code X-Webhook-Name}, {@code TitoReceivedAt}, {@code TitoDeliveryKey}) for dispatch to route on.
+ * headers ({@code X-Webhook-Name}, {@code TitoReceivedAt}, {@code TitoDeliveryKey}) for dispatch to route on, and
+ * {@code TitoMetricName} for its counters.
  * <p>
  * Deliveries are dispatched concurrently (a sink may hold one until its batch is written), so the file poller can
  * list a file whose delivery completes, and is deleted, just before it is read. Such a file is done: it is skipped.
@@ -43,6 +45,8 @@ public class OpenInboxEnvelope implements Processor {
         }
         InboxEnvelope envelope = InboxEnvelope.parse(bytes);
         message.setHeader(InboxEnvelope.WEBHOOK_NAME, envelope.field(InboxEnvelope.WEBHOOK_NAME));
+        message.setHeader(TitoWebhookNames.METRIC_NAME,
+                TitoWebhookNames.metricName(envelope.field(InboxEnvelope.WEBHOOK_NAME)));
         message.setHeader(RECEIVED_AT, envelope.field(InboxEnvelope.RECEIVED_AT));
         message.setHeader(DELIVERY_KEY, envelope.deliveryKey());
         message.setBody(envelope.body());

@@ -43,6 +43,7 @@ public class CheckWebhookPayload implements Processor {
         if (!WEBHOOK_NAME.matcher(name).matches()) {
             throw new RejectedWebhook(400, "name-invalid", "The X-Webhook-Name header is not a webhook name");
         }
+        message.setHeader(TitoWebhookNames.METRIC_NAME, TitoWebhookNames.metricName(name));
         checkJsonObject(message.getBody(byte[].class));
     }
 

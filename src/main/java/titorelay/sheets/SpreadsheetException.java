@@ -29,6 +29,12 @@ public final class SpreadsheetException extends IOException {
         return false;
     }
 
+    /** Google refused the request's content (400): it would refuse it again, but maybe not a part of it. */
+    public static boolean isBadRequest(Throwable failure) {
+        HttpResponseException response = responseOf(failure);
+        return response != null && response.getStatusCode() == 400;
+    }
+
     /** Google's Retry-After, in milliseconds, or 0. */
     public static long retryAfterMillis(Throwable failure) {
         HttpResponseException response = responseOf(failure);

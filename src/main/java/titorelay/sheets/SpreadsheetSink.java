@@ -31,7 +31,8 @@ import titorelay.threads.ThreadFailures;
  * Quota (429), Google's own errors (5xx) and time-outs are retried with doubling delays that honour Retry-After,
  * with later changes folded into the same write, so nothing is lost or reordered. A permanent error (no such
  * spreadsheet, no permission) fails the waiting webhooks, which dispatch retries and then keeps as dead letters,
- * and turns health DOWN until a write succeeds again.
+ * and turns health DOWN until a write succeeds again. A write Google refuses as a bad request (400) is written again
+ * in parts ({@link RefusedBatch}), so that only the webhook whose rows it refuses fails.
  */
 public final class SpreadsheetSink extends ServiceSupport {
 
@@ -57,6 +58,8 @@ public final class SpreadsheetSink extends ServiceSupport {
     private ExecutorService completions;
     /** Taken off the queue while idle; it goes before anything queued after it. Writer thread only. */
     private Waiting firstArrival;
+    /** What is left to write of a batch Google refused (400). Writer thread only. */
+    private final RefusedBatch<Waiting> refused = new RefusedBatch<>();
 
     public SpreadsheetSink(SheetColumns columns, Spreadsheet sheet, long flushIntervalMs, long maxBackoffMs, int maxWaiting) {
         this.columns = columns;
@@ -152,7 +155,7 @@ public final class SpreadsheetSink extends ServiceSupport {
         List<Waiting> batch = new ArrayList<>();
         long backoff = 0;
         long lastWrite = 0;
-        while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty()) {
+        while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty() || refused.hasParts()) {
             long wait = backoff > 0 ? backoff : lastWrite + flushIntervalMs - System.currentTimeMillis();
             if (draining && backoff == 0) {
                 wait = 0;
@@ -164,7 +167,7 @@ public final class SpreadsheetSink extends ServiceSupport {
                     // fall through: flush what is pending before ending
                 }
             }
-            if (firstArrival == null && incoming.isEmpty() && batch.isEmpty()) {
+            if (firstArrival == null && incoming.isEmpty() && batch.isEmpty() && !refused.hasParts()) {
                 backoff = 0;
                 awaitFirstArrival();
                 continue;
@@ -173,7 +176,11 @@ public final class SpreadsheetSink extends ServiceSupport {
                 if (!book.isLoaded()) {
                     book.load(sheet);
                 }
-                for (Waiting next; (next = nextArrival()) != null; ) {
+                if (batch.isEmpty() && refused.hasParts()) {
+                    batch = refused.nextPart();
+                    batch.forEach(waiting -> waiting.changes().forEach(book::apply));
+                }
+                for (Waiting next; !refused.busy() && (next = nextArrival()) != null; ) {
                     next.changes().forEach(book::apply);
                     batch.add(next);
                 }
@@ -183,6 +190,7 @@ public final class SpreadsheetSink extends ServiceSupport {
                     sheet.write(cells);
                 }
                 book.written();
+                refused.settled();
                 complete(batch, null);
                 batch = new ArrayList<>();
                 backoff = 0;
@@ -200,11 +208,17 @@ public final class SpreadsheetSink extends ServiceSupport {
                     if (!book.isLoaded()) {
                         continue; // the batch is applied once the sheet could be read
                     }
+                } else if (SpreadsheetException.isBadRequest(failure)) {
+                    book.reset(); // only what is written next is applied again
+                    failRefused(failure, batch);
+                    batch = new ArrayList<>();
+                    backoff = 0;
                 } else {
                     String advice = SpreadsheetException.advice(failure);
                     problem.set(sheet.describe() + ": " + advice);
                     LOG.error("Cannot write to {}: {}. The waiting webhooks go back to dispatch.", sheet.describe(), advice);
                     book.reset(); // what was applied is unknown to the sheet: read it again next time
+                    refused.settled();
                     for (Waiting next; (next = nextArrival()) != null; ) {
                         batch.add(next);
                     }
@@ -213,6 +227,21 @@ public final class SpreadsheetSink extends ServiceSupport {
                     backoff = 0;
                 }
             }
+        }
+    }
+
+    /** Google refused the batch as a bad request: halve it to find the webhook it refuses, or fail that one. */
+    private void failRefused(Exception failure, List<Waiting> batch) {
+        String reason = new SpreadsheetException(failure).getMessage();
+        List<Waiting> failed = refused.refused(batch);
+        if (failed.isEmpty()) {
+            LOG.warn("{} refused a write of {} webhooks ({}); writing them in parts to find the one it refuses",
+                    sheet.describe(), batch.size(), reason);
+        } else {
+            LOG.error("{} refused the rows of {} webhook(s) ({}); they go back to dispatch (retries, then dead letters)",
+                    sheet.describe(), failed.size(), reason);
+            problem.set(sheet.describe() + ": " + reason); // until a write succeeds again, as for any permanent error
+            complete(failed, new SinkFailedException("spreadsheet", new SpreadsheetException(failure)));
         }
     }
 

@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,11 +43,7 @@ class PoisonBatchTest {
 
     /** Four good tickets and, in the middle, one whose name and answer are too long for a cell. */
     private static Map<String, byte[]> deliveries() throws Exception {
-        Map<String, byte[]> tickets = new java.util.LinkedHashMap<>();
-        for (int i = 1; i <= 5; i++) {
-            String slug = "ti_batch_" + i;
-            tickets.put(slug, Tickets.ticket(slug, "complete", "Person " + i, "2022-03-26 08:00:00 UTC"));
-        }
+        Map<String, byte[]> tickets = tickets("ti_batch_", 5, i -> "Person " + i);
         ObjectNode huge = (ObjectNode) JSON.readTree(Tickets.ticket("ti_batch_3", "complete", "N".repeat(LONG_NAME),
                 "2022-03-26 08:00:00 UTC"));
         ((ObjectNode) huge.withArray("answers").get(0)).put("humanized_response", "A".repeat(LONG_ANSWER));
@@ -54,23 +52,39 @@ class PoisonBatchTest {
     }
 
     /** Sends every delivery while dispatch is paused, then lets dispatch take them all: they share one flush. */
-    private static void sendInOneBatch(TestRelay relay) throws Exception {
-        for (Map.Entry<String, byte[]> delivery : deliveries().entrySet()) {
-            assertEquals(202, relay.send("ticket.updated", delivery.getValue()).status());
+    private static void sendInOneBatch(TestRelay relay, Map<String, byte[]> deliveries) throws Exception {
+        for (byte[] body : deliveries.values()) {
+            assertEquals(202, relay.send("ticket.updated", body).status());
         }
         relay.camelContext().getRouteController().startRoute("dispatch");
         await("every delivery dispatched or dead-lettered", Duration.ofSeconds(30), () -> relay.inbox().isEmpty());
+    }
+
+    /** A relay writing to the emulator, with dispatch paused, and the given settings (key, value, key, value…). */
+    private TestRelay startWithGoogle(SheetsEmulator google, String... keysAndValues) throws Exception {
+        Map<String, String> settings = new HashMap<>(SpreadsheetTest.googleSettings(google));
+        settings.put("relay.dispatch.auto-start", "false");
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            settings.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return TestRelay.start(work.resolve("data"), settings);
+    }
+
+    /** Tickets {@code prefix1 … prefixN}, each named by the function. */
+    private static Map<String, byte[]> tickets(String prefix, int count, IntFunction<String> name) {
+        Map<String, byte[]> tickets = new LinkedHashMap<>();
+        for (int i = 1; i <= count; i++) {
+            tickets.put(prefix + i, Tickets.ticket(prefix + i, "complete", name.apply(i), "2022-03-26 08:00:00 UTC"));
+        }
+        return tickets;
     }
 
     @Test
     void oneOverlongCellIsCutAndTheRestOfTheBatchIsWritten() throws Exception {
         try (SheetsEmulator google = SheetsEmulator.start()) {
             google.createSpreadsheet(SPREADSHEET);
-            Map<String, String> settings = new HashMap<>(SpreadsheetTest.googleSettings(google));
-            settings.put("relay.dispatch.auto-start", "false");
-            settings.put("sheets.flush-interval-ms", "1000");
-            try (TestRelay relay = TestRelay.start(work.resolve("data"), settings)) {
-                sendInOneBatch(relay);
+            try (TestRelay relay = startWithGoogle(google, "sheets.flush-interval-ms", "1000")) {
+                sendInOneBatch(relay, deliveries());
                 assertEquals(List.of(), relay.deadLetters(), "no delivery is a dead letter");
                 assertTrue(google.requestLog().stream().noneMatch(line -> line.endsWith(" 400")), google.requestLog()
                         .toString());
@@ -95,7 +109,7 @@ class PoisonBatchTest {
     @Test
     void theCsvTwinCutsTheSameWay() throws Exception {
         try (TestRelay relay = TestRelay.start(work.resolve("csv-data"), Map.of("relay.dispatch.auto-start", "false"))) {
-            sendInOneBatch(relay);
+            sendInOneBatch(relay, deliveries());
             assertEquals(List.of(), relay.deadLetters());
             try (Reader reader = Files.newBufferedReader(relay.dataDir().resolve("sheets/Tickets.csv"))) {
                 List<CSVRecord> records = CSVFormat.RFC4180.parse(reader).getRecords();
@@ -103,6 +117,47 @@ class PoisonBatchTest {
                 CSVRecord cut = records.stream().filter(r -> r.get(0).equals("ti_batch_3")).findFirst().orElseThrow();
                 assertCut('N', LONG_NAME, cut.get(records.get(0).toList().indexOf("Name")));
                 assertCut('A', LONG_ANSWER, cut.get(records.get(0).toList().indexOf("Where do you live?")));
+            }
+        }
+    }
+
+    @Test
+    void aBatchRefusedForOneWebhookIsWrittenInPartsAndOnlyThatOneFails() throws Exception {
+        try (SheetsEmulator google = SheetsEmulator.start()) {
+            google.createSpreadsheet(SPREADSHEET);
+            google.refuseCellsContaining("REFUSED-BY-GOOGLE");
+            try (TestRelay relay = startWithGoogle(google, "relay.dispatch.max-redeliveries", "1",
+                    "sheets.flush-interval-ms", "200")) {
+                sendInOneBatch(relay, tickets("ti_part_", 9, i -> i == 5 ? "Person REFUSED-BY-GOOGLE" : "Person " + i));
+
+                List<Path> deadLetters = relay.deadLetters();
+                assertEquals(1, deadLetters.size(), "only the refused webhook is a dead letter: " + deadLetters);
+                assertTrue(Files.readString(deadLetters.get(0)).contains("REFUSED-BY-GOOGLE"));
+                List<List<String>> grid = google.grid(SPREADSHEET, "Tickets");
+                assertEquals(9, grid.size(), "header and the eight other rows");
+                for (int i : new int[] {1, 2, 3, 4, 6, 7, 8, 9}) {
+                    assertEquals("Person " + i, SpreadsheetTest.row(grid, "ti_part_" + i).get("Name"));
+                }
+                long refusals = google.requestLog().stream().filter(line -> line.endsWith(" 400")).count();
+                // The batch, then at most two parts per halving of nine (four halvings), then its one retry alone.
+                assertTrue(refusals <= 1 + 2 * 4 + 1, refusals + " refused writes: " + google.requestLog());
+            }
+        }
+    }
+
+    @Test
+    void aBatchRefusedWhateverItHoldsFailsAfterFewPartsAndTurnsHealthDown() throws Exception {
+        try (SheetsEmulator google = SheetsEmulator.start()) {
+            google.createSpreadsheet(SPREADSHEET);
+            google.refuseCellsContaining("Person ");
+            try (TestRelay relay = startWithGoogle(google, "relay.dispatch.max-redeliveries", "0")) {
+                sendInOneBatch(relay, tickets("ti_all_", 8, i -> "Person " + i));
+                assertEquals(8, relay.deadLetters().size());
+                long refusals = google.requestLog().stream().filter(line -> line.endsWith(" 400")).count();
+                // Eight, four, two, one, then the halves left fail whole: one more per halving.
+                assertTrue(refusals <= 1 + 2 * 3, refusals + " refused writes: " + google.requestLog());
+                String health = relay.health();
+                assertTrue(health.contains("DOWN") && health.contains("refused by the test"), health);
             }
         }
     }

@@ -68,6 +68,7 @@ public final class SheetsEmulator implements AutoCloseable {
     private int failShareStatus;
     private Random failRandom;
     private Duration hangNext;
+    private String refusedText;
 
     private final AtomicInteger writeRequests = new AtomicInteger();
     private final AtomicInteger readRequests = new AtomicInteger();
@@ -203,6 +204,14 @@ public final class SheetsEmulator implements AutoCloseable {
     /** The next request is held for {@code duration} before being processed normally (its change does happen). */
     public synchronized void hangNext(Duration duration) {
         hangNext = duration;
+    }
+
+    /**
+     * While set, a values write with a cell containing this text is refused with 400 as a whole, as Google refuses a
+     * value it cannot take; null stops it.
+     */
+    public synchronized void refuseCellsContaining(String text) {
+        refusedText = text;
     }
 
     public synchronized void clearFaults() {
@@ -607,6 +616,9 @@ public final class SheetsEmulator implements AutoCloseable {
     private JsonNode batchUpdateValues(Book book, JsonNode request) {
         requireValueInputOption(request.path("valueInputOption").asText(null));
         JsonNode data = request.path("data");
+        if (refusedText != null && data.toString().contains(refusedText)) {
+            throw new ApiError(400, "Invalid value at 'data' (refused by the test)");
+        }
         List<Write> writes = new ArrayList<>();
         for (int i = 0; data.isArray() && i < data.size(); i++) {
             writes.add(prepare(book, data.get(i).path("range").asText(""), data.get(i), "data[" + i + "].", false));
