@@ -231,7 +231,7 @@ public final class SpreadsheetSink extends ServiceSupport {
     }
 
     /** Google refused the batch as a bad request: halve it to find the webhook it refuses, or fail that one. */
-    private void failRefused(Exception failure, List<Waiting> batch) {
+    private void failRefused(Throwable failure, List<Waiting> batch) {
         String reason = new SpreadsheetException(failure).getMessage();
         List<Waiting> failed = refused.refused(batch);
         if (failed.isEmpty()) {
