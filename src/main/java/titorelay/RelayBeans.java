@@ -25,6 +25,7 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.h2.jdbcx.JdbcDataSource;
 import titorelay.inbox.DeadLetterHealth;
+import titorelay.inbox.DeleteDispatchedFile;
 import titorelay.inbox.DeliveriesInFlight;
 import titorelay.inbox.InboxJournal;
 import titorelay.inbox.InboxJournalHealth;
@@ -79,6 +80,7 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
         registry.bind("inboxFilesInProgress", new DeliveriesInFlight());
+        registry.bind("deleteDispatchedFile", new DeleteDispatchedFile());
         registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
         registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());
