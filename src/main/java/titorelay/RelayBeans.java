@@ -25,6 +25,7 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import titorelay.dedupe.DedupeDatabase;
 import titorelay.inbox.DeadLetterHealth;
+import titorelay.inbox.DeleteDispatchedFile;
 import titorelay.inbox.DeliveriesInFlight;
 import titorelay.inbox.InboxJournal;
 import titorelay.inbox.InboxJournalHealth;
@@ -85,6 +86,7 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
         registry.bind("inboxFilesInProgress", new DeliveriesInFlight());
+        registry.bind("deleteDispatchedFile", new DeleteDispatchedFile());
         registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
         registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());

@@ -42,7 +42,8 @@ public final class DeadLetterHealth extends AbstractHealthCheck {
             builder.detail("not-kept", notKept.size());
             builder.message(notKept.size() + " delivery(ies) failed every retry and cannot be kept as dead letters in "
                             + directory + " (" + notKept.values().iterator().next() + "): they stay in the inbox and"
-                            + " are tried again; make " + directory + " a writable directory with free space");
+                            + " are tried again; make " + directory + " a writable directory with free space, and"
+                            + " check that the inbox files can be read");
             builder.down();
             return;
         }

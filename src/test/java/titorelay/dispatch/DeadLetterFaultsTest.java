@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.apache.camel.builder.AdviceWith;
@@ -83,7 +84,8 @@ class DeadLetterFaultsTest {
             assertEquals(List.of(inboxFile), relay.inbox(), "the delivery is still in the inbox");
             String health = relay.health();
             assertTrue(health.contains("\"status\":\"DOWN\""), health);
-            assertTrue(health.contains("cannot be kept as dead letters"), health);
+            assertTrue(health.contains("cannot be kept as dead letters") && health.contains("Not a directory")
+                       && health.contains("a writable directory"), "what happened and what to fix: " + health);
 
             // The directory can be written again: the delivery, still failing its sink, is now kept as a dead letter.
             Files.delete(deadLetters);
@@ -100,6 +102,38 @@ class DeadLetterFaultsTest {
             assertEquals(0, DeadLetters.run(data, System.out, "replay"));
             await("the replayed delivery", PATIENCE, () -> exchanges(relay, "sink-ticket-voided") == voided + 1);
             await("the inbox to drain", PATIENCE, () -> relay.inbox().isEmpty());
+            assertEquals(List.of(), relay.deadLetters());
+        }
+    }
+
+    @Test
+    void aDeadLetterReplayedBeforeItsFailedDeliveryHasFinishedIsDispatched() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        AtomicBoolean sinkFails = new AtomicBoolean(true);
+        AtomicReference<String> replayed = new AtomicReference<>();
+        try (TestRelay relay = TestRelay.start(data, QUICK)) {
+            AdviceWith.adviceWith(relay.camelContext(), "sink-ticket-voided", route -> route.weaveAddFirst()
+                    .process(exchange -> {
+                        if (sinkFails.get()) {
+                            throw new IllegalStateException("the voided sink is down");
+                        }
+                    }));
+            // The sink is back and the dead letter replayed, under its name, before the failed delivery has finished.
+            AdviceWith.adviceWith(relay.camelContext(), "dead-letter", route -> route.weaveAddLast()
+                    .process(exchange -> {
+                        sinkFails.set(false);
+                        Path deadLetter = relay.deadLetters().get(0);
+                        replayed.set(deadLetter.getFileName().toString());
+                        DeadLetters.run(data, System.out, "replay", deadLetter.toString());
+                    }));
+            assertEquals(202, relay.send("ticket.voided", Samples.bytes("ticket-basic.json")).status());
+
+            // The sample ticket's row, written only once the delivery got through every sink.
+            Path tickets = data.resolve("sheets/Tickets.csv");
+            await("the replayed delivery in the sheet", PATIENCE, () -> TestRelay.uncheck(
+                    () -> Files.exists(tickets) && Files.readString(tickets).contains("1i5nfwf2t24,")));
+            await("the inbox to drain", PATIENCE, () -> relay.inbox().isEmpty());
+            assertTrue(replayed.get() != null, "the dead letter was replayed");
             assertEquals(List.of(), relay.deadLetters());
         }
     }
