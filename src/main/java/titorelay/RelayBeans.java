@@ -47,6 +47,8 @@ import titorelay.sheets.SpreadsheetSink;
 import titorelay.signature.SecurityTokens;
 import titorelay.signature.TitoSignature;
 import titorelay.signature.VerifyTitoSignature;
+import titorelay.storage.DataDirectory;
+import titorelay.storage.OwnerOnly;
 
 /**
  * The Java steps that routes/*.yaml refer to by name. (Bound in {@link #configure}, which Camel Main calls once,
@@ -57,7 +59,7 @@ public class RelayBeans implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
-        Path dataDir = Path.of(property(camelContext, "relay.data-dir"));
+        Path dataDir = DataDirectory.secure(Path.of(property(camelContext, "relay.data-dir")));
         Registry registry = camelContext.getRegistry();
 
         registry.bind("readWebhookRequest", new ReadWebhookRequest());
@@ -162,7 +164,7 @@ public class RelayBeans implements CamelConfiguration {
         String spreadsheetId = property(camelContext, "sheets.spreadsheet-id");
         Spreadsheet sheet;
         if (spreadsheetId.isBlank()) {
-            sheet = new CsvSpreadsheet(dataDir.resolve("sheets"));
+            sheet = new CsvSpreadsheet(OwnerOnly.directory(dataDir.resolve("sheets")));
         } else {
             GoogleSheetsComponent google = camelContext.getComponent("google-sheets", GoogleSheetsComponent.class);
             google.setClientFactory(new RootUrlSheetsClientFactory(property(camelContext, "sheets.root-url"),

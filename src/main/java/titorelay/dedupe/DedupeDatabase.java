@@ -1,5 +1,6 @@
 package titorelay.dedupe;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Driver;
@@ -11,6 +12,7 @@ import javax.sql.DataSource;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import titorelay.storage.OwnerOnly;
 
 /**
  * Where the relay remembers what it has done, by delivery key (dispatch, and each email sent): an embedded H2 file
@@ -55,12 +57,22 @@ public final class DedupeDatabase {
 
     /**
      * H2 in a file under the data directory. H2 must not close itself when the JVM begins to exit: the relay's graceful
-     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0).
+     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0). It is
+     * opened here (and stays open), so that the files H2 creates can be made owner-only; H2's own trace file, which it
+     * would create readable by all when a statement fails, is not written (the failure reaches the relay's log).
      */
     private static DataSource embedded(Path dataDir) {
         JdbcDataSource dataSource = new JdbcDataSource();
-        dataSource.setURL("jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath()
-                + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE");
+        try {
+            Path directory = OwnerOnly.directory(dataDir.resolve("dedupe"));
+            dataSource.setURL("jdbc:h2:file:" + directory.resolve("deliveries").toAbsolutePath()
+                    + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0");
+            dataSource.getConnection().close();
+            OwnerOnly.restrictTree(directory);
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("Cannot open the dedupe database in " + dataDir.resolve("dedupe") + ": "
+                    + e.getMessage(), e);
+        }
         return dataSource;
     }
 
