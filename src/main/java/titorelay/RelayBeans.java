@@ -74,6 +74,7 @@ public class RelayBeans implements CamelConfiguration {
         HealthCheckRegistry.get(camelContext).register(new DeadLetterHealth(dataDir.resolve("dead-letters")));
         DataSource dedupe = DedupeDatabase.open(property(camelContext, "relay.dedupe.jdbc-url"),
                 property(camelContext, "relay.dedupe.jdbc-user"), property(camelContext, "relay.dedupe.jdbc-password"), dataDir);
+        camelContext.addService(DedupeDatabase.closedOnStop(dedupe));
         JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(dedupe, "dispatch");
         registry.bind("deliveryLog", deliveryLog);
         registry.bind("storeInInbox", inboxJournal(camelContext, dataDir, deliveryLog).storeInInbox());

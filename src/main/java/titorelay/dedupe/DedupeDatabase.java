@@ -10,6 +10,10 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.Service;
+import org.apache.camel.support.service.ServiceSupport;
 import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 import titorelay.storage.OwnerOnly;
@@ -46,13 +50,34 @@ public final class DedupeDatabase {
             throw new IllegalArgumentException("No JDBC driver on the class path accepts relay.dedupe.jdbc-url ("
                     + scheme(jdbcUrl) + "…): add the database's driver jar, or correct the URL");
         }
-        SimpleDriverDataSource shared = new SimpleDriverDataSource(driver, jdbcUrl, blankAsNull(user), password);
-        try (Connection probe = shared.getConnection()) {
-            return shared;
+        SimpleDriverDataSource connections = new SimpleDriverDataSource(driver, jdbcUrl, blankAsNull(user), password) {
+            @Override
+            public void setLoginTimeout(int seconds) {
+                // The pool's connection timeout bounds the wait instead.
+            }
+        };
+        try (Connection probe = connections.getConnection()) {
+            return pool(connections);
         } catch (SQLException refused) {
             throw new IllegalStateException("Cannot connect to the dedupe database " + scheme(jdbcUrl) + "… as user '"
                     + user + "': " + messages(refused, password));
         }
+    }
+
+    /**
+     * A few connections kept open: each delivery asks the store two or three times (dispatch, email), and a new
+     * connection each time (a round trip and a password check) halved dispatch's pace against a local H2 server. The
+     * pool is given the connections' source, never the URL or the password, so it cannot show them either. Dispatch,
+     * the email sink and the inbox journal each use one at a time.
+     */
+    private static HikariDataSource pool(DataSource connections) {
+        HikariConfig pool = new HikariConfig();
+        pool.setPoolName("dedupe");
+        pool.setDataSource(connections);
+        pool.setMaximumPoolSize(4);
+        pool.setMinimumIdle(1);
+        pool.setConnectionTimeout(10_000);
+        return new HikariDataSource(pool);
     }
 
     /**
@@ -74,6 +99,18 @@ public final class DedupeDatabase {
                     + e.getMessage(), e);
         }
         return dataSource;
+    }
+
+    /** Closes the shared database's connections when the relay has stopped (after its routes, which still use them). */
+    public static Service closedOnStop(DataSource dataSource) {
+        return new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                if (dataSource instanceof HikariDataSource pool) {
+                    pool.close();
+                }
+            }
+        };
     }
 
     /** "jdbc:postgresql" of "jdbc:postgresql://host/db?ssl=true": enough to say which database, nothing more. */
