@@ -35,9 +35,9 @@ import titorelay.ingress.CheckWebhookPayload;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RequestGuard;
 import titorelay.mail.ComposeOrganizerEmail;
-import titorelay.management.HealthDetailsGuard;
 import titorelay.mail.MailHealth;
 import titorelay.mail.OrganizerEmailFacts;
+import titorelay.management.HealthDetailsGuard;
 import titorelay.sheets.CsvSpreadsheet;
 import titorelay.sheets.GoogleSpreadsheet;
 import titorelay.sheets.RootUrlSheetsClientFactory;
@@ -88,10 +88,9 @@ public class RelayBeans implements CamelConfiguration {
 
         int port = Integer.parseInt(property(camelContext, "camel.server.port"));
         RequestGuard.requireFreePort(property(camelContext, "camel.server.host", "0.0.0.0"), port, "camel.server.port");
-        int managementPort = Integer.parseInt(property(camelContext, "camel.management.port"));
-        RequestGuard.requireFreePort(property(camelContext, "camel.management.host", "0.0.0.0"), managementPort,
-                "camel.management.port");
-        HealthDetailsGuard.install(camelContext, managementPort,
+        RequestGuard.requireFreePort(property(camelContext, "camel.management.host", "0.0.0.0"),
+                Integer.parseInt(property(camelContext, "camel.management.port")), "camel.management.port");
+        HealthDetailsGuard.install(camelContext, Integer.parseInt(property(camelContext, "camel.management.port")),
                 property(camelContext, "camel.management.health-path", "/observe/health"));
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, webhookHttpEngine(port));
         RequestGuard.install(camelContext, port, property(camelContext, "tito.path"),
