@@ -40,6 +40,7 @@ import titorelay.ingress.WebhookPortLimits;
 import titorelay.mail.ComposeOrganizerEmail;
 import titorelay.mail.MailHealth;
 import titorelay.mail.OrganizerEmailFacts;
+import titorelay.management.HealthDetailsGuard;
 import titorelay.sheets.CsvSpreadsheet;
 import titorelay.sheets.GoogleSpreadsheet;
 import titorelay.sheets.RootUrlSheetsClientFactory;
@@ -50,6 +51,8 @@ import titorelay.sheets.SpreadsheetSink;
 import titorelay.signature.SecurityTokens;
 import titorelay.signature.TitoSignature;
 import titorelay.signature.VerifyTitoSignature;
+import titorelay.storage.DataDirectory;
+import titorelay.storage.OwnerOnly;
 
 /**
  * The Java steps that routes/*.yaml refer to by name. (Bound in {@link #configure}, which Camel Main calls once,
@@ -60,7 +63,7 @@ public class RelayBeans implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
-        Path dataDir = Path.of(property(camelContext, "relay.data-dir"));
+        Path dataDir = DataDirectory.secure(Path.of(property(camelContext, "relay.data-dir")));
         Registry registry = camelContext.getRegistry();
 
         registry.bind("readWebhookRequest", new ReadWebhookRequest());
@@ -79,6 +82,7 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
         DataSource dedupe = DedupeDatabase.open(property(camelContext, "relay.dedupe.jdbc-url"),
                 property(camelContext, "relay.dedupe.jdbc-user"), property(camelContext, "relay.dedupe.jdbc-password"), dataDir);
+        camelContext.addService(DedupeDatabase.closedOnStop(dedupe));
         JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(dedupe, "dispatch");
         registry.bind("deliveryLog", deliveryLog);
         registry.bind("storeInInbox", inboxJournal(camelContext, dataDir, deliveryLog).storeInInbox());
@@ -96,6 +100,8 @@ public class RelayBeans implements CamelConfiguration {
         RequestGuard.requireFreePort(property(camelContext, "camel.server.host", "0.0.0.0"), port, "camel.server.port");
         RequestGuard.requireFreePort(property(camelContext, "camel.management.host", "0.0.0.0"),
                 Integer.parseInt(property(camelContext, "camel.management.port")), "camel.management.port");
+        HealthDetailsGuard.install(camelContext, Integer.parseInt(property(camelContext, "camel.management.port")),
+                property(camelContext, "camel.management.health-path", "/observe/health"));
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, webhookHttpEngine(port));
         WebhookPortLimits limits = WebhookPortLimits.fromSettings(camelContext, key -> property(camelContext, key));
         registry.bind("vertx", limits.vertxFor(port));
@@ -177,7 +183,7 @@ public class RelayBeans implements CamelConfiguration {
         String spreadsheetId = property(camelContext, "sheets.spreadsheet-id");
         Spreadsheet sheet;
         if (spreadsheetId.isBlank()) {
-            sheet = new CsvSpreadsheet(dataDir.resolve("sheets"));
+            sheet = new CsvSpreadsheet(OwnerOnly.directory(dataDir.resolve("sheets")));
         } else {
             GoogleSheetsComponent google = camelContext.getComponent("google-sheets", GoogleSheetsComponent.class);
             google.setClientFactory(new RootUrlSheetsClientFactory(property(camelContext, "sheets.root-url"),

@@ -1,5 +1,6 @@
 package titorelay.dedupe;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Driver;
@@ -9,8 +10,13 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.Service;
+import org.apache.camel.support.service.ServiceSupport;
 import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import titorelay.storage.OwnerOnly;
 
 /**
  * Where the relay remembers what it has done, by delivery key (dispatch, and each email sent): an embedded H2 file
@@ -44,9 +50,14 @@ public final class DedupeDatabase {
             throw new IllegalArgumentException("No JDBC driver on the class path accepts relay.dedupe.jdbc-url ("
                     + scheme(jdbcUrl) + "…): add the database's driver jar, or correct the URL");
         }
-        SimpleDriverDataSource shared = new SimpleDriverDataSource(driver, jdbcUrl, blankAsNull(user), password);
-        try (Connection probe = shared.getConnection()) {
-            return shared;
+        SimpleDriverDataSource connections = new SimpleDriverDataSource(driver, jdbcUrl, blankAsNull(user), password) {
+            @Override
+            public void setLoginTimeout(int seconds) {
+                // The pool's connection timeout bounds the wait instead.
+            }
+        };
+        try (Connection probe = connections.getConnection()) {
+            return pool(connections);
         } catch (SQLException refused) {
             throw new IllegalStateException("Cannot connect to the dedupe database " + scheme(jdbcUrl) + "… as user '"
                     + user + "': " + messages(refused, password));
@@ -54,14 +65,52 @@ public final class DedupeDatabase {
     }
 
     /**
+     * A few connections kept open: each delivery asks the store two or three times (dispatch, email), and a new
+     * connection each time (a round trip and a password check) halved dispatch's pace against a local H2 server. The
+     * pool is given the connections' source, never the URL or the password, so it cannot show them either. Dispatch,
+     * the email sink and the inbox journal each use one at a time.
+     */
+    private static HikariDataSource pool(DataSource connections) {
+        HikariConfig pool = new HikariConfig();
+        pool.setPoolName("dedupe");
+        pool.setDataSource(connections);
+        pool.setMaximumPoolSize(4);
+        pool.setMinimumIdle(1);
+        pool.setConnectionTimeout(10_000);
+        return new HikariDataSource(pool);
+    }
+
+    /**
      * H2 in a file under the data directory. H2 must not close itself when the JVM begins to exit: the relay's graceful
-     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0).
+     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0). It is
+     * opened here (and stays open), so that the files H2 creates can be made owner-only; H2's own trace file, which it
+     * would create readable by all when a statement fails, is not written (the failure reaches the relay's log).
      */
     private static DataSource embedded(Path dataDir) {
         JdbcDataSource dataSource = new JdbcDataSource();
-        dataSource.setURL("jdbc:h2:file:" + dataDir.resolve("dedupe").resolve("deliveries").toAbsolutePath()
-                + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE");
+        try {
+            Path directory = OwnerOnly.directory(dataDir.resolve("dedupe"));
+            dataSource.setURL("jdbc:h2:file:" + directory.resolve("deliveries").toAbsolutePath()
+                    + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0");
+            dataSource.getConnection().close();
+            OwnerOnly.restrictTree(directory);
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("Cannot open the dedupe database in " + dataDir.resolve("dedupe") + ": "
+                    + e.getMessage(), e);
+        }
         return dataSource;
+    }
+
+    /** Closes the shared database's connections when the relay has stopped (after its routes, which still use them). */
+    public static Service closedOnStop(DataSource dataSource) {
+        return new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                if (dataSource instanceof HikariDataSource pool) {
+                    pool.close();
+                }
+            }
+        };
     }
 
     /** "jdbc:postgresql" of "jdbc:postgresql://host/db?ssl=true": enough to say which database, nothing more. */

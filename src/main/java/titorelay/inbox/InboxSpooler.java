@@ -16,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.camel.spi.IdempotentRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.storage.OwnerOnly;
 import titorelay.threads.ThreadFailures;
 
 /**
@@ -246,7 +247,7 @@ final class InboxSpooler implements Runnable {
     /** Written under a hidden name first, which dispatch never reads, then renamed into place. */
     private void writeInboxFile(String fileName, byte[] envelope, StandardCopyOption... options) throws IOException {
         Path incoming = inboxDir.resolve(WRITING_PREFIX + fileName);
-        Files.write(incoming, envelope);
+        OwnerOnly.write(incoming, envelope);
         Files.move(incoming, inboxDir.resolve(fileName), options);
     }
 }

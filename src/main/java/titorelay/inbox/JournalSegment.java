@@ -7,10 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.storage.OwnerOnly;
 
 /**
  * One file of the inbox journal and its record format: {@code magic, name length, envelope length, name, envelope,
@@ -57,7 +59,8 @@ final class JournalSegment {
 
     /** A new, empty segment to append to. */
     static JournalSegment create(Path path) throws IOException {
-        return new JournalSegment(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), false);
+        return new JournalSegment(path, FileChannel.open(path,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OwnerOnly.fileAttributes()), false);
     }
 
     /** A segment left by an earlier run: read only, up to its end or its first incomplete record. */

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.CSVRecord;
+import titorelay.storage.OwnerOnly;
 
 /**
  * The local stand-in for Google Sheets: one CSV file per tab in a directory, each replaced atomically on every
@@ -130,7 +131,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
         Files.createDirectories(directory);
         int width = grid.stream().mapToInt(List::size).max().orElse(0);
         Path tmp = directory.resolve("." + tab + ".csv.tmp");
-        try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+        try (Writer writer = OwnerOnly.newWriter(tmp, StandardCharsets.UTF_8);
              CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180)) {
             for (List<String> row : grid) {
                 List<String> padded = new ArrayList<>();

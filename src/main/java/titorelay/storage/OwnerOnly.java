@@ -1,8 +1,12 @@
 package titorelay.storage;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.Charset;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,16 +17,17 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Files and directories only the relay's own user may read: the data directory holds attendees' personal data
- * (inbox, dead letters, sheets, emails) and the generated security token. Directories are 0700, files 0600. On a
- * file system without POSIX permissions (Windows) these do nothing, and files inherit the directory's access list.
+ * (inbox, dead letters, sheets, emails) and the generated security token. Files are created 0600, and group and
+ * others lose every permission on what is already there. On a file system without POSIX permissions (Windows)
+ * these do nothing, and files inherit the directory's access list.
  */
 public final class OwnerOnly {
 
-    public static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
-    public static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
@@ -35,8 +40,8 @@ public final class OwnerOnly {
     }
 
     /**
-     * Creates the directory (and any missing parent) if needed, and makes it 0700 in any case, so that a directory
-     * left readable by an older version is closed too.
+     * Creates the directory (and any missing parent) if needed, and takes the group's and others' permissions away in
+     * any case, so that a directory left readable by an older version is closed too.
      */
     public static Path directory(Path directory) throws IOException {
         Files.createDirectories(directory);
@@ -48,17 +53,53 @@ public final class OwnerOnly {
     public static void createFile(Path file, byte[] bytes) throws IOException {
         try (SeekableByteChannel channel = Files.newByteChannel(file,
                 EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileAttributes())) {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            writeAll(channel, bytes);
+        }
+    }
+
+    private static void writeAll(SeekableByteChannel channel, byte[] bytes) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /** As {@link Files#write(Path, byte[], java.nio.file.OpenOption...)}, but a file it creates is 0600 from the start. */
+    public static void write(Path file, byte[] bytes) throws IOException {
+        try (SeekableByteChannel channel = Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), fileAttributes())) {
+            writeAll(channel, bytes);
+        }
+    }
+
+    /** As {@link Files#newBufferedWriter(Path, java.nio.charset.Charset, java.nio.file.OpenOption...)}, creating 0600. */
+    public static Writer newWriter(Path file, Charset charset) throws IOException {
+        return new BufferedWriter(Channels.newWriter(Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), fileAttributes()), charset));
+    }
+
+    /**
+     * Makes the directory and everything in it owner-only: at start, for what an older version (or a copy) left
+     * readable by others. Links are neither followed nor changed.
+     */
+    public static void restrictTree(Path directory) throws IOException {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                restrict(path);
             }
         }
     }
 
-    /** 0700 for a directory, 0600 for a file (never following a link). */
+    /**
+     * Takes the group's and others' permissions away (never following a link); the owner's stay as they are, so a
+     * directory an operator made read-only stays read-only.
+     */
     public static void restrict(Path path) throws IOException {
         if (POSIX && !Files.isSymbolicLink(path)) {
-            Files.setPosixFilePermissions(path, Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? DIRECTORY : FILE);
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+            if (permissions.removeIf(permission -> !permission.name().startsWith("OWNER_"))) {
+                Files.setPosixFilePermissions(path, permissions);
+            }
         }
     }
 }

@@ -59,6 +59,7 @@ class CrashLoopTest {
                     "mail.smtp.starttls", "false",
                     "mail.organizers", "organizers@example.org",
                     "relay.dispatch.redelivery-delay-ms", "100"));
+            settings.put("camel.health.exposure-level", "full"); // the dead letters check's message, below
             int port = TestRelay.freePort();
             int managementPort = TestRelay.freePort();
             AtomicReference<RelayProcess> relay = new AtomicReference<>(

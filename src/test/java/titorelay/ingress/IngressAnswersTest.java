@@ -51,7 +51,7 @@ class IngressAnswersTest {
         // Every commit to the inbox journal in a segment of its own, so that a journal that cannot be written shows
         // at the next webhook.
         relay = TestRelay.start(Files.createTempDirectory("ingress-answers"), Map.of("relay.dispatch.auto-start", "false",
-                "relay.inbox.journal-segment-bytes", "1"));
+                "relay.inbox.journal-segment-bytes", "1", "camel.health.exposure-level", "full"));
     }
 
     @AfterAll

@@ -261,7 +261,8 @@ class OrganizerEmailTest {
 
         relay = TestRelay.start(work.resolve("data-wrong-password"), Map.of(
                 "mail.smtp.host", "127.0.0.1", "mail.smtp.port", String.valueOf(smtpPort), "mail.smtp.starttls", "false",
-                "mail.smtp.username", "relay", "mail.smtp.password", "Wr0ng-Pa55", "mail.organizers", ORGANIZERS));
+                "mail.smtp.username", "relay", "mail.smtp.password", "Wr0ng-Pa55", "mail.organizers", ORGANIZERS,
+                "camel.health.exposure-level", "full"));
         relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json"));
         await("the failure to be reported", PATIENCE, () -> health().contains("refused the login"));
         await("a dead letter", PATIENCE, () -> relay.deadLetters().size() == 1);

@@ -43,7 +43,9 @@ class SpreadsheetTest {
     void start() throws Exception {
         google = SheetsEmulator.start();
         google.createSpreadsheet(SPREADSHEET);
-        relay = TestRelay.start(work.resolve("data"), googleSettings(google));
+        Map<String, String> settings = new java.util.HashMap<>(googleSettings(google));
+        settings.put("camel.health.exposure-level", "full"); // health's messages say what to fix
+        relay = TestRelay.start(work.resolve("data"), settings);
     }
 
     static Map<String, String> googleSettings(SheetsEmulator google) {

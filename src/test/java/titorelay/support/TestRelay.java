@@ -75,6 +75,10 @@ public final class TestRelay implements AutoCloseable {
         return port;
     }
 
+    public int managementPort() {
+        return managementPort;
+    }
+
     public Path dataDir() {
         return dataDir;
     }

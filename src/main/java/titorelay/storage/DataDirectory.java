@@ -1,0 +1,39 @@
+package titorelay.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import titorelay.signature.SecurityTokens;
+
+/**
+ * The relay's data directory (relay.data-dir), readable by the relay's user only: it is closed at each start, with
+ * what the relay keeps in it, including what an older version left readable by others. Only the relay's own
+ * entries are touched, in case the directory is shared with something else.
+ */
+public final class DataDirectory {
+
+    /** Used on every run: created owner-only before anything writes there. */
+    private static final List<String> ALWAYS = List.of("inbox-journal", "inbox", "dead-letters");
+    /** Made by the sinks and stores that are configured. */
+    private static final List<String> SOMETIMES = List.of("dedupe", "sheets", "outbox",
+            SecurityTokens.GENERATED_TOKEN_FILE);
+
+    private DataDirectory() {
+    }
+
+    public static Path secure(Path dataDir) throws IOException {
+        OwnerOnly.directory(dataDir);
+        for (String entry : ALWAYS) {
+            OwnerOnly.directory(dataDir.resolve(entry));
+        }
+        for (String entry : Stream.concat(ALWAYS.stream(), SOMETIMES.stream()).toList()) {
+            if (Files.exists(dataDir.resolve(entry))) {
+                OwnerOnly.restrictTree(dataDir.resolve(entry));
+            }
+        }
+        return dataDir;
+    }
+}
