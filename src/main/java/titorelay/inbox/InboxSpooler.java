@@ -22,8 +22,8 @@ import titorelay.threads.ThreadFailures;
 /**
  * The inbox journal's one background thread: reads the journal in order and writes each delivery as its file in
  * {@code inbox/} (no fsync: the journal holds the durable copy), at most {@code maxFilesAhead} ahead of dispatch,
- * and deletes a full segment once every delivery in it has left the inbox (keeps it aside if it was damaged). Deliveries of an earlier run are written
- * only if still to dispatch and not intact in the inbox already.
+ * and deletes a full segment once every delivery in it has left the inbox (keeps it aside if it was damaged).
+ * Deliveries of an earlier run are written only if still to dispatch and not intact in the inbox already.
  */
 final class InboxSpooler implements Runnable {
 

@@ -1,9 +1,9 @@
 package titorelay.inbox;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -50,11 +50,22 @@ final class JournalDamage {
                 gap.next() == null ? "the segment's end" : gap.next().fileName(), keptIn);
     }
 
-    /** Moves a damaged segment whose intact deliveries are done out of the journal, for a person to look at. */
+    /**
+     * Moves a damaged segment whose intact deliveries are done out of the journal, for a person to look at. Never over
+     * one kept before: segment numbers begin again after those in the journal, so a later segment may have its name.
+     */
     void keepAside(JournalSegment segment) throws IOException {
         Files.createDirectories(keptIn);
-        Path kept = keptIn.resolve(segment.path.getFileName());
-        Files.move(segment.path, kept, StandardCopyOption.REPLACE_EXISTING);
+        String name = segment.path.getFileName().toString();
+        Path kept = keptIn.resolve(name);
+        for (int copy = 1; ; copy++) {
+            try {
+                Files.move(segment.path, kept);
+                break;
+            } catch (FileAlreadyExistsException taken) {
+                kept = keptIn.resolve(name + "." + copy);
+            }
+        }
         LOG.warn("Kept the damaged inbox journal segment {} as {}: its intact deliveries are done", segment, kept);
     }
 }

@@ -190,7 +190,6 @@ final class JournalSegment {
      * {@link #committedBytes}), or -1. Leaves that header in {@link #header}.
      */
     long plausibleEnd(long position) throws IOException {
-        openReader();
         header.clear();
         if (readAt(header, position) < HEADER_BYTES || header.getInt(0) != MAGIC) {
             return -1;

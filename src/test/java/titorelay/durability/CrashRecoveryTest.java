@@ -1,11 +1,15 @@
 package titorelay.durability;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +34,7 @@ import static titorelay.support.TestRelay.uncheck;
 
 /**
  * A 202 is a promise: the relay runs as its own JVM, is killed with SIGKILL right after answering, and every
- * acknowledged delivery is still dispatched after the restart.
+ * acknowledged delivery is still dispatched after the restart (every intact one, if its journal was damaged).
  */
 class CrashRecoveryTest {
 
@@ -189,6 +193,91 @@ class CrashRecoveryTest {
             // without being recorded as done; the sinks themselves are idempotent.
             long twice = counts.values().stream().filter(n -> n > 1).count();
             assertTrue(twice <= 1, "at most the one in flight at the kill is repeated: " + twice);
+        }
+    }
+
+    @Test
+    void damageInTheMiddleOfTheJournalLosesOnlyTheDamagedDeliveriesAndIsReported() throws Exception {
+        Path dataDir = work.resolve("data");
+        List<Sent> deliveries = distinctTickets(40);
+        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
+        for (Sent delivery : deliveries) { // one at a time: the journal holds them in this order
+            assertEquals(202, first.send(delivery.name(), delivery.body()).status());
+        }
+        first.kill();
+        // A power cut lost the inbox files, so every delivery must come from the journal ...
+        try (var files = Files.list(dataDir.resolve("inbox"))) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        // ... where a byte of one record's body flipped, and a 4 KiB disk block further on reads back as zeros.
+        Path segment;
+        try (var files = Files.list(dataDir.resolve("inbox-journal"))) {
+            segment = files.filter(f -> f.toString().endsWith(".journal")).findFirst().orElseThrow();
+        }
+        List<JournalRecord> records = records(segment);
+        assertEquals(deliveries.size(), records.size());
+        JournalRecord flipped = records.get(5);
+        long flippedAt = flipped.end() - 100;
+        byte[] one = {(byte) (Files.readAllBytes(segment)[(int) flippedAt] ^ 0x01)};
+        overwrite(segment, flippedAt, one);
+        long blockStart = (records.get(20).start() / 4096 + 1) * 4096;
+        List<JournalRecord> zeroed = records.stream().filter(r -> r.start() < blockStart + 4096 && r.end() > blockStart).toList();
+        assertTrue(zeroed.size() >= 2 && zeroed.get(0).start() < blockStart, "the block spans records: " + zeroed.size());
+        overwrite(segment, blockStart, new byte[4096]);
+        List<JournalRecord> damaged = new ArrayList<>(zeroed);
+        damaged.add(flipped);
+        List<String> intact = records.stream().filter(r -> !damaged.contains(r)).map(JournalRecord::key).toList();
+
+        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+            await("every intact delivery dispatched", PATIENCE,
+                    () -> uncheck(() -> dispatchedKeys(second).containsAll(intact)));
+            Sent sentinel = distinctTickets(41).get(40);
+            assertEquals(202, second.send(sentinel.name(), sentinel.body()).status());
+            await("a later delivery dispatched", PATIENCE, () -> uncheck(() -> dispatchedKeys(second).contains(sentinel.key())));
+            List<String> expected = new ArrayList<>(intact);
+            expected.add(sentinel.key());
+            assertEquals(expected, dispatchedKeys(second), "every intact delivery once, in order; none of the damaged");
+
+            List<String> errors = second.logLines().stream()
+                    .filter(line -> line.contains("ERROR titorelay.inbox.JournalDamage") && line.contains("is damaged")).toList();
+            assertEquals(2, errors.size(), "one ERROR line for each damaged place: " + errors);
+            assertTrue(errors.get(0).contains("about 1 acknowledged"), errors.get(0));
+            assertTrue(errors.get(1).contains("about " + zeroed.size() + " acknowledged"), errors.get(1));
+            assertEquals(flipped.end() - flipped.start() + zeroed.get(zeroed.size() - 1).end() - zeroed.get(0).start(),
+                    second.metric("tito_inbox_journal_damaged_bytes_total"));
+            assertEquals(1 + zeroed.size(), second.metric("tito_inbox_journal_damaged_records_total"));
+            Path kept = dataDir.resolve("inbox-journal").resolve("damaged").resolve(segment.getFileName());
+            await("the damaged segment kept aside once its deliveries are done", PATIENCE,
+                    () -> Files.exists(kept) && !Files.exists(segment));
+        }
+    }
+
+    /** A record of an inbox journal segment: where it lies, and the key of the delivery it holds. */
+    private record JournalRecord(long start, long end, String key) {
+    }
+
+    /**
+     * The records of a segment, read by the record format: magic "TITO", name length, envelope length, name,
+     * envelope, an 8-byte CRC; zeros follow the last one.
+     */
+    private static List<JournalRecord> records(Path segment) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(segment));
+        List<JournalRecord> records = new ArrayList<>();
+        for (int start = 0; start + 12 <= bytes.limit() && bytes.getInt(start) == 0x5449544F; ) {
+            int nameBytes = bytes.getInt(start + 4);
+            byte[] envelope = Arrays.copyOfRange(bytes.array(), start + 12 + nameBytes, start + 12 + nameBytes + bytes.getInt(start + 8));
+            int end = start + 12 + nameBytes + envelope.length + 8;
+            records.add(new JournalRecord(start, end, InboxEnvelope.parse(envelope).deliveryKey()));
+            start = end;
+        }
+        return records;
+    }
+
+    private static void overwrite(Path file, long position, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(bytes), position);
         }
     }
 

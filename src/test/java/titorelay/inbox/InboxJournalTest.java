@@ -256,6 +256,38 @@ class InboxJournalTest {
         assertEquals(zeroed.size(), second.damagedRecords(), "the records lost (estimated; exact when of one size)");
     }
 
+    @Test
+    void aSegmentKeptAsideIsNeverReplacedByALaterOneOfTheSameName() throws Exception {
+        Path segment = storeAndStop(3);
+        long flippedAt = recordBounds(segment).get(1)[1] - 10;
+        overwrite(segment, flippedAt, flipped(segment, flippedAt));
+        InboxJournal second = restartExpecting(3, List.of(1), segment);
+        second.stop();
+        started.remove(second);
+        // The journal is empty now, so the next segment is numbered as the kept one was.
+        Path again = storeAndStop(3);
+        assertEquals(segment.getFileName(), again.getFileName());
+        overwrite(again, flippedAt, flipped(again, flippedAt));
+        byte[] secondAsFound = Files.readAllBytes(again);
+        InboxJournal third = start(8 << 20, 1000);
+        awaitInbox("the intact ones", 2);
+        dispatchAll();
+        await("the second damaged segment done with", PATIENCE, () -> uncheck(() -> segmentFiles().isEmpty() && third.segments() == 0));
+        try (Stream<Path> kept = Files.list(journalDir().resolve("damaged"))) {
+            List<byte[]> contents = kept.map(InboxJournalTest::readAll).toList();
+            assertEquals(2, contents.size(), "both kept");
+            assertTrue(contents.stream().anyMatch(c -> Arrays.equals(c, secondAsFound)));
+        }
+    }
+
+    private static byte[] readAll(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Stores deliveries 0 to n-1 in one segment and stops; returns the segment. */
     private Path storeAndStop(int deliveries) throws Exception {
         InboxJournal first = start(8 << 20, 1000);

@@ -107,6 +107,14 @@ public final class RelayProcess implements AutoCloseable {
         return get("/observe/metrics");
     }
 
+    /** The value of a Prometheus metric (summed over its series), or 0 if it has none. */
+    public double metric(String name) throws Exception {
+        return metrics().lines()
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
     private String get(String path) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
