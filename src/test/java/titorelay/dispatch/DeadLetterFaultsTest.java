@@ -58,6 +58,7 @@ class DeadLetterFaultsTest {
 
         Map<String, String> settings = new HashMap<>(QUICK);
         settings.put("relay.dispatch.redelivery-delay-ms", String.valueOf(REDELIVERY_DELAY_MS));
+        settings.put("camel.health.exposure-level", "full"); // health's message says what to fix, below
         try (TestRelay relay = TestRelay.start(data, settings)) {
             AdviceWith.adviceWith(relay.camelContext(), "sink-ticket-voided", route -> route.weaveAddFirst()
                     .process(exchange -> {
