@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.storage.OwnerOnly;
 
 /**
  * Damage found in the inbox journal: committed bytes that hold no intact record although intact records follow them,
@@ -55,7 +56,7 @@ final class JournalDamage {
      * one kept before: segment numbers begin again after those in the journal, so a later segment may have its name.
      */
     void keepAside(JournalSegment segment) throws IOException {
-        Files.createDirectories(keptIn);
+        OwnerOnly.directory(keptIn); // what it holds is attendees' personal data
         String name = segment.path.getFileName().toString();
         Path kept = keptIn.resolve(name);
         for (int copy = 1; ; copy++) {

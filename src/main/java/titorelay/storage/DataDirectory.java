@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import titorelay.signature.SecurityTokens;
 
 /**
@@ -14,6 +16,8 @@ import titorelay.signature.SecurityTokens;
  * entries are touched, in case the directory is shared with something else.
  */
 public final class DataDirectory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataDirectory.class);
 
     /** Used on every run: created owner-only before anything writes there. */
     private static final List<String> ALWAYS = List.of("inbox-journal", "inbox", "dead-letters");
@@ -27,7 +31,12 @@ public final class DataDirectory {
     public static Path secure(Path dataDir) throws IOException {
         OwnerOnly.directory(dataDir);
         for (String entry : ALWAYS) {
-            OwnerOnly.directory(dataDir.resolve(entry));
+            try {
+                OwnerOnly.directory(dataDir.resolve(entry));
+            } catch (IOException e) {
+                // Still start: webhooks can be taken into the journal, and health says what is wrong with this one.
+                LOG.warn("Cannot create {} as a directory: {}", dataDir.resolve(entry), e.toString());
+            }
         }
         for (String entry : Stream.concat(ALWAYS.stream(), SOMETIMES.stream()).toList()) {
             if (Files.exists(dataDir.resolve(entry))) {
