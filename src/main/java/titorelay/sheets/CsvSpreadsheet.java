@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.apache.commons.csv.CSVFormat;
@@ -23,8 +21,6 @@ import titorelay.storage.OwnerOnly;
  * write, so a spreadsheet program never opens a half-written file.
  */
 public final class CsvSpreadsheet implements Spreadsheet {
-
-    private static final Pattern RANGE = Pattern.compile("'((?:[^']|'')*)'(?:!(?:(\\d+):(\\d+)|([A-Z]+):([A-Z]+)))?");
 
     private final Path directory;
 
@@ -51,24 +47,18 @@ public final class CsvSpreadsheet implements Spreadsheet {
     }
 
     @Override
-    public List<List<List<String>>> read(List<String> ranges) throws IOException {
+    public List<List<List<String>>> read(List<SheetRange> ranges) throws IOException {
         List<List<List<String>>> answer = new ArrayList<>();
-        for (String range : ranges) {
-            Matcher m = RANGE.matcher(range);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("unsupported range " + range);
-            }
-            List<List<String>> grid = load(m.group(1).replace("''", "'"));
-            if (m.group(2) != null) {
-                int row = Integer.parseInt(m.group(2));
-                answer.add(grid.size() >= row ? List.of(grid.get(row - 1)) : List.of());
-            } else if (m.group(4) != null) {
-                int column = columnIndex(m.group(4));
+        for (SheetRange range : ranges) {
+            List<List<String>> grid = load(range.tab());
+            if (range instanceof SheetRange.Row row) {
+                answer.add(grid.size() >= row.row() ? List.of(grid.get(row.row() - 1)) : List.of());
+            } else if (range instanceof SheetRange.Column column) {
                 List<List<String>> cells = new ArrayList<>();
-                for (List<String> row : grid) {
-                    cells.add(column < row.size() ? List.of(row.get(column)) : List.of());
+                for (List<String> cellsOfRow : grid) {
+                    cells.add(column.column() < cellsOfRow.size() ? List.of(cellsOfRow.get(column.column())) : List.of());
                 }
-                answer.add(trim(cells));
+                answer.add(TrimmedGrid.of(cells));
             } else {
                 answer.add(grid);
             }
@@ -124,7 +114,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
                 grid.add(row);
             }
         }
-        return trim(grid);
+        return TrimmedGrid.of(grid);
     }
 
     private void replace(String tab, List<List<String>> grid) throws IOException {
@@ -142,29 +132,5 @@ public final class CsvSpreadsheet implements Spreadsheet {
             }
         }
         Files.move(tmp, file(tab), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** Like Google: no trailing empty cells in a row, no trailing empty rows. */
-    private static List<List<String>> trim(List<List<String>> grid) {
-        List<List<String>> trimmed = new ArrayList<>();
-        for (List<String> row : grid) {
-            int end = row.size();
-            while (end > 0 && row.get(end - 1).isEmpty()) {
-                end--;
-            }
-            trimmed.add(new ArrayList<>(row.subList(0, end)));
-        }
-        while (!trimmed.isEmpty() && trimmed.get(trimmed.size() - 1).isEmpty()) {
-            trimmed.remove(trimmed.size() - 1);
-        }
-        return trimmed;
-    }
-
-    private static int columnIndex(String letters) {
-        int index = 0;
-        for (char c : letters.toCharArray()) {
-            index = index * 26 + (c - 'A' + 1);
-        }
-        return index - 1;
     }
 }

@@ -2,6 +2,7 @@ package titorelay.sheets;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,10 +18,15 @@ import com.google.api.services.sheets.v4.model.ValueRange;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * Google Sheets through camel-google-sheets: each call goes to a {@code direct:google-sheets-*} route in
- * routes/spreadsheet.yaml, whose google-sheets endpoint does the request.
+ * Google Sheets through camel-google-sheets: each call goes to the {@code direct:google-sheets} route in
+ * routes/spreadsheet.yaml, naming in {@link #CALL} which of the Sheets API's calls its google-sheets endpoint makes.
+ * The only place where ranges become A1 notation.
  */
 public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
+
+    /** Header naming the API call, as camel-google-sheets spells it: {@code spreadsheets/get}, {@code data/batchGet}... */
+    public static final String CALL = "TitoRelaySheetsCall";
+    private static final String ARGUMENT = "CamelGoogleSheets.";
 
     private final ProducerTemplate template;
     private final String spreadsheetId;
@@ -32,7 +38,7 @@ public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
 
     @Override
     public List<String> tabs() throws IOException {
-        Spreadsheet spreadsheet = call("direct:google-sheets-get", null, Map.of(), Spreadsheet.class);
+        Spreadsheet spreadsheet = call("spreadsheets/get", Map.of(), Spreadsheet.class);
         List<String> titles = new ArrayList<>();
         if (spreadsheet.getSheets() != null) {
             for (Sheet sheet : spreadsheet.getSheets()) {
@@ -47,13 +53,15 @@ public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
         List<Request> requests = titles.stream()
                 .map(title -> new Request().setAddSheet(new AddSheetRequest().setProperties(new SheetProperties().setTitle(title))))
                 .toList();
-        call("direct:google-sheets-add-tabs", new BatchUpdateSpreadsheetRequest().setRequests(requests), Map.of(), Object.class);
+        call("spreadsheets/batchUpdate",
+                Map.of(ARGUMENT + "batchUpdateSpreadsheetRequest", new BatchUpdateSpreadsheetRequest().setRequests(requests)),
+                Object.class);
     }
 
     @Override
-    public List<List<List<String>>> read(List<String> ranges) throws IOException {
-        BatchGetValuesResponse response = call("direct:google-sheets-read", null,
-                Map.of("CamelGoogleSheets.ranges", ranges), BatchGetValuesResponse.class);
+    public List<List<List<String>>> read(List<SheetRange> ranges) throws IOException {
+        BatchGetValuesResponse response = call("data/batchGet",
+                Map.of(ARGUMENT + "ranges", ranges.stream().map(GoogleSpreadsheet::a1).toList()), BatchGetValuesResponse.class);
         List<List<List<String>>> grids = new ArrayList<>();
         for (ValueRange range : response.getValueRanges()) {
             List<List<String>> grid = new ArrayList<>();
@@ -70,11 +78,12 @@ public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
     @Override
     public void write(List<CellRange> ranges) throws IOException {
         List<ValueRange> data = ranges.stream()
-                .map(r -> new ValueRange().setRange(r.a1()).setMajorDimension("ROWS")
+                .map(r -> new ValueRange().setRange(a1(r)).setMajorDimension("ROWS")
                         .setValues(List.of(new ArrayList<Object>(r.values()))))
                 .toList();
-        call("direct:google-sheets-write",
-                new BatchUpdateValuesRequest().setValueInputOption("RAW").setData(data), Map.of(), Object.class);
+        call("data/batchUpdate",
+                Map.of(ARGUMENT + "batchUpdateValuesRequest", new BatchUpdateValuesRequest().setValueInputOption("RAW").setData(data)),
+                Object.class);
     }
 
     @Override
@@ -82,11 +91,43 @@ public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
         return "Google spreadsheet " + spreadsheetId;
     }
 
-    private <T> T call(String route, Object body, Map<String, Object> headers, Class<T> type) throws IOException {
+    private <T> T call(String apiCall, Map<String, Object> arguments, Class<T> type) throws IOException {
+        Map<String, Object> headers = new HashMap<>(arguments);
+        headers.put(CALL, apiCall);
         try {
-            return template.requestBodyAndHeaders(route, body, headers, type);
+            return template.requestBodyAndHeaders("direct:google-sheets", null, headers, type);
         } catch (org.apache.camel.CamelExecutionException e) {
             throw new SpreadsheetException(e.getCause() != null ? e.getCause() : e);
         }
+    }
+
+    static String a1(SheetRange range) {
+        String tab = quoted(range.tab());
+        if (range instanceof SheetRange.Row row) {
+            return tab + "!" + row.row() + ":" + row.row();
+        }
+        if (range instanceof SheetRange.Column column) {
+            return tab + "!" + columnName(column.column()) + ":" + columnName(column.column());
+        }
+        return tab;
+    }
+
+    static String a1(CellRange cells) {
+        return quoted(cells.tab()) + "!" + columnName(cells.column()) + cells.row() + ":"
+               + columnName(cells.column() + cells.values().size() - 1) + cells.row();
+    }
+
+    /** Google's quoting of a tab name: in single quotes, a quote inside doubled. */
+    private static String quoted(String tab) {
+        return "'" + tab.replace("'", "''") + "'";
+    }
+
+    /** 0 → A, 25 → Z, 26 → AA. */
+    static String columnName(int index) {
+        StringBuilder name = new StringBuilder();
+        for (int n = index + 1; n > 0; n = (n - 1) / 26) {
+            name.insert(0, (char) ('A' + (n - 1) % 26));
+        }
+        return name.toString();
     }
 }

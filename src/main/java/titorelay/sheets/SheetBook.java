@@ -57,7 +57,7 @@ final class SheetBook {
         if (!missing.isEmpty()) {
             sheet.addTabs(missing);
         }
-        List<List<List<String>>> grids = sheet.read(columns.tabs().stream().map(t -> CellRange.quoted(t.name())).toList());
+        List<List<List<String>>> grids = sheet.read(columns.tabs().stream().<SheetRange>map(t -> new SheetRange.WholeTab(t.name())).toList());
         for (int i = 0; i < columns.tabs().size(); i++) {
             Tab config = columns.tabs().get(i);
             TabState state = new TabState(config);
@@ -145,9 +145,9 @@ final class SheetBook {
             return List.of();
         }
         // One read: each tab's header row, and its key column where it was last seen (again if it has moved).
-        List<String> ranges = new ArrayList<>();
+        List<SheetRange> ranges = new ArrayList<>();
         for (TabState tab : pending) {
-            ranges.add(CellRange.quoted(tab.config.name()) + "!1:1");
+            ranges.add(new SheetRange.Row(tab.config.name(), 1));
             ranges.add(keyColumnRange(tab, tab.header));
         }
         List<List<List<String>>> read = sheet.read(ranges);
@@ -194,19 +194,15 @@ final class SheetBook {
         return writes;
     }
 
-    private static String keyColumnRange(TabState tab, List<String> header) {
-        String column = CellRange.columnName(Math.max(header.indexOf(tab.config.key()), 0));
-        return CellRange.quoted(tab.config.name()) + "!" + column + ":" + column;
+    private static SheetRange keyColumnRange(TabState tab, List<String> header) {
+        return new SheetRange.Column(tab.config.name(), Math.max(header.indexOf(tab.config.key()), 0));
     }
 
     /** Adds the managed columns the header lacks after its last used cell, and returns the header cells to write. */
     private List<CellRange> completeHeader(TabState tab, List<String> header) {
         Set<String> wanted = new LinkedHashSet<>(tab.config.columns());
         wanted.addAll(tab.extraColumns);
-        int used = header.size();
-        while (used > 0 && header.get(used - 1).isEmpty()) {
-            used--;
-        }
+        int used = TrimmedGrid.usedWidth(header);
         List<String> added = new ArrayList<>();
         for (String column : wanted) {
             if (!header.contains(column)) {

@@ -15,8 +15,8 @@ public interface Spreadsheet {
     /** Creates the given tabs, in one request. */
     void addTabs(List<String> titles) throws IOException;
 
-    /** The cells of each A1 range, as rows of strings (trailing empty cells and rows left out, as Google does). */
-    List<List<List<String>>> read(List<String> ranges) throws IOException;
+    /** The cells of each range, as rows of strings, trimmed as Google does ({@link TrimmedGrid}). */
+    List<List<List<String>>> read(List<SheetRange> ranges) throws IOException;
 
     /** Writes every range in one request, as raw text (never interpreted as a formula). */
     void write(List<CellRange> ranges) throws IOException;

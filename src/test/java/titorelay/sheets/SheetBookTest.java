@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.support.Samples;
 
@@ -17,22 +16,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The mapping of sheet-columns.yaml and the merge rules, on the CSV spreadsheet (no HTTP in between). */
+/** The mapping of sheet-columns.yaml and the merge rules, on a spreadsheet in memory. */
 class SheetBookTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path work;
-
     private SheetColumns columns;
-    private CsvSpreadsheet sheet;
+    private InMemorySpreadsheet sheet;
     private SheetBook book;
 
     @BeforeEach
     void load() throws Exception {
         columns = SheetColumns.load(Path.of("sheet-columns.yaml"));
-        sheet = new CsvSpreadsheet(work);
+        sheet = new InMemorySpreadsheet();
         book = new SheetBook(columns);
         book.load(sheet);
     }
@@ -47,7 +43,7 @@ class SheetBookTest {
     }
 
     private List<List<String>> tab(String name) throws Exception {
-        return sheet.read(List.of(CellRange.quoted(name))).get(0);
+        return sheet.tab(name);
     }
 
     @Test
@@ -119,7 +115,6 @@ class SheetBookTest {
             first.add("");
         }
         first.add(4, "call back");
-        sheet.addTabs(List.of("Tickets")); // replaces the file, as an organizer saving it would
         sheet.write(List.of(new CellRange("Tickets", 1, 0, header), new CellRange("Tickets", 2, 0, first)));
 
         book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_u\",\"name\":\"N2\",\"email\":\"e2\","
