@@ -12,10 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
-import org.apache.camel.component.google.sheets.GoogleSheetsComponent;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
-import org.apache.camel.component.google.sheets.GoogleSheetsConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
@@ -41,18 +39,11 @@ import titorelay.mail.ComposeOrganizerEmail;
 import titorelay.mail.MailHealth;
 import titorelay.mail.OrganizerEmailFacts;
 import titorelay.management.HealthDetailsGuard;
-import titorelay.sheets.CsvSpreadsheet;
-import titorelay.sheets.GoogleSpreadsheet;
-import titorelay.sheets.RootUrlSheetsClientFactory;
-import titorelay.sheets.SheetColumns;
-import titorelay.sheets.Spreadsheet;
-import titorelay.sheets.SpreadsheetHealthCheck;
-import titorelay.sheets.SpreadsheetSink;
+import titorelay.sheets.SpreadsheetWiring;
 import titorelay.signature.SecurityTokens;
 import titorelay.signature.TitoSignature;
 import titorelay.signature.VerifyTitoSignature;
 import titorelay.storage.DataDirectory;
-import titorelay.storage.OwnerOnly;
 
 /**
  * The Java steps that routes/*.yaml refer to by name. (Bound in {@link #configure}, which Camel Main calls once,
@@ -93,7 +84,7 @@ public class RelayBeans implements CamelConfiguration {
         registry.bind("deleteDispatchedFile", new DeleteDispatchedFile());
         registry.bind("emailLog", new JdbcMessageIdRepository(dedupe, "organizer-email"));
 
-        registry.bind("spreadsheet", spreadsheetSink(camelContext, dataDir).processor());
+        SpreadsheetWiring.install(camelContext, dataDir, key -> property(camelContext, key));
         organizerEmail(camelContext, registry);
 
         int port = Integer.parseInt(property(camelContext, "camel.server.port"));
@@ -172,47 +163,6 @@ public class RelayBeans implements CamelConfiguration {
             smtp.setAdditionalJavaMailProperties(javaMail);
             camelContext.getComponent("smtp", MailComponent.class).setConfiguration(smtp);
         }
-    }
-
-    /**
-     * The spreadsheet sink: Google Sheets when {@code sheets.spreadsheet-id} is set, else CSV files under
-     * data/sheets, both kept by the same upsert and batching logic. A Camel service, so it flushes on stop.
-     */
-    private static SpreadsheetSink spreadsheetSink(CamelContext camelContext, Path dataDir) throws Exception {
-        SheetColumns columns = SheetColumns.load(Path.of(property(camelContext, "sheets.columns-file")));
-        String spreadsheetId = property(camelContext, "sheets.spreadsheet-id");
-        Spreadsheet sheet;
-        if (spreadsheetId.isBlank()) {
-            sheet = new CsvSpreadsheet(OwnerOnly.directory(dataDir.resolve("sheets")));
-        } else {
-            GoogleSheetsComponent google = camelContext.getComponent("google-sheets", GoogleSheetsComponent.class);
-            google.setClientFactory(new RootUrlSheetsClientFactory(property(camelContext, "sheets.root-url"),
-                    property(camelContext, "sheets.credentials"), property(camelContext, "sheets.access-token"),
-                    Integer.parseInt(property(camelContext, "sheets.timeout-ms"))));
-            // The component only asks its factory for a client when some credential is configured on it; the
-            // factory then uses the relay's own settings.
-            GoogleSheetsConfiguration configuration = new GoogleSheetsConfiguration();
-            configuration.setClientId("tito-relay");
-            configuration.setClientSecret("see-RootUrlSheetsClientFactory");
-            configuration.setApplicationName("tito-relay");
-            google.setConfiguration(configuration);
-            sheet = new GoogleSpreadsheet(camelContext.createProducerTemplate(), spreadsheetId);
-        }
-        SpreadsheetSink sink = new SpreadsheetSink(columns, sheet,
-                Long.parseLong(property(camelContext, "sheets.flush-interval-ms")),
-                Long.parseLong(property(camelContext, "sheets.max-backoff-ms")),
-                Integer.parseInt(property(camelContext, "sheets.max-waiting")));
-        camelContext.addService(sink);
-        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStoppingEvent) {
-                    sink.drain();
-                }
-            }
-        });
-        HealthCheckRegistry.get(camelContext).register(new SpreadsheetHealthCheck(sink));
-        return sink;
     }
 
     /**
