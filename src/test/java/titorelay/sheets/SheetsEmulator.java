@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,22 +33,25 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * An in-memory stand-in for the Google Sheets API v4 REST endpoints the relay uses, on loopback, so tests can run
- * the real Google client (and camel-google-sheets) against something they can inspect and break on purpose.
+ * An in-memory stand-in for the four Google Sheets API v4 calls the relay makes (see GoogleSpreadsheet):
+ * spreadsheets.get, spreadsheets.batchUpdate with addSheet requests, values.batchGet and values.batchUpdate, on
+ * loopback, so tests can run the real Google client (and camel-google-sheets) against something they can inspect and
+ * break on purpose (429/5xx answers, held requests, refused cells, denied access). Any other call is answered 501, so
+ * a relay that starts making one fails its tests instead of meeting an emulation nobody checked.
  *
- * <p>It follows Google's observable behaviour where the relay could depend on it: trailing empty rows and cells are
- * trimmed on reads, a JSON null cell leaves the stored cell alone while "" clears it, a batch is applied entirely or
- * not at all (a single cell over 50,000 characters fails the whole request with 400, as with Google), errors come in
- * Google's JSON error format, and a tab name is unique regardless of case. It ignores
- * authentication, formulas (every value is stored as the text it was given) and field masks.
+ * <p>It follows Google's observable behaviour where the relay depends on it: reads come trimmed (its own copy of
+ * Google's rule, so that it checks the relay's rather than repeating it), a JSON null cell leaves the stored cell
+ * alone while "" clears it, a batch is applied entirely or not at all (a single cell over 50,000 characters fails the
+ * whole request with 400, as with Google), errors come in Google's JSON error format, and a tab name is unique
+ * regardless of case. Ranges must name their tab in quotes, as the relay always does; the forms accepted are those
+ * the relay sends: a whole tab, rows ({@code 'T'!1:1}), columns ({@code 'T'!A:A}) and cell rectangles
+ * ({@code 'T'!B2:D2}). It ignores authentication, formulas (every value is stored as the text it was given), field
+ * masks and the grid's size.
  */
 public final class SheetsEmulator implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/v4/spreadsheets/";
-    /** What Google gives a new tab. */
-    private static final int DEFAULT_ROWS = 1000;
-    private static final int DEFAULT_COLUMNS = 26;
     private static final int THREADS = 16;
     /** Google's limit for one cell; a longer value fails the whole request with 400. */
     public static final int MAX_CELL_CHARACTERS = 50_000;
@@ -125,7 +126,7 @@ public final class SheetsEmulator implements AutoCloseable {
     /** Creates an empty spreadsheet with one tab, "Sheet1", like a new Google spreadsheet; replaces any with that id. */
     public synchronized void createSpreadsheet(String spreadsheetId) {
         Book book = new Book(spreadsheetId);
-        book.add("Sheet1", 0, DEFAULT_ROWS, DEFAULT_COLUMNS, -1);
+        book.add("Sheet1");
         books.put(spreadsheetId, book);
     }
 
@@ -135,7 +136,7 @@ public final class SheetsEmulator implements AutoCloseable {
         if (found == null) {
             throw new IllegalArgumentException("Spreadsheet " + spreadsheetId + " has no tab \"" + tab + "\"");
         }
-        return trim(found.block(0, 0, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        return trim(found.block(Range.whole(tab)));
     }
 
     public synchronized List<String> tabs(String spreadsheetId) {
@@ -147,7 +148,7 @@ public final class SheetsEmulator implements AutoCloseable {
         Book book = book(spreadsheetId);
         Tab target = book.tab(tab);
         if (target == null) {
-            target = book.add(tab, book.nextSheetId(), DEFAULT_ROWS, DEFAULT_COLUMNS, -1);
+            target = book.add(tab);
         }
         target.rows.clear();
         for (int r = 0; r < cells.size(); r++) {
@@ -158,12 +159,12 @@ public final class SheetsEmulator implements AutoCloseable {
         }
     }
 
-    /** Requests that changed values (values batchUpdate, update, append, clear, batchClear) and got a 2xx. */
+    /** values.batchUpdate requests that got a 2xx. */
     public int writeRequests() {
         return writeRequests.get();
     }
 
-    /** Value reads (values get, batchGet) that got a 2xx. */
+    /** values.batchGet requests that got a 2xx. */
     public int readRequests() {
         return readRequests.get();
     }
@@ -341,13 +342,10 @@ public final class SheetsEmulator implements AutoCloseable {
             if (!rawPath.startsWith(PREFIX)) {
                 throw new ApiError(404, "Requested entity was not found.");
             }
-            Map<String, List<String>> query = parseQuery(rawQuery);
             String rest = rawPath.substring(PREFIX.length());
             int slash = rest.indexOf('/');
             String idPart = slash < 0 ? rest : rest.substring(0, slash);
-            // Everything after "values/" is the range, even if the client left a '/' of a tab name unescaped.
             String tail = slash < 0 ? null : rest.substring(slash + 1);
-
             String verb = null;
             int colon = idPart.indexOf(':');
             if (colon >= 0) {
@@ -355,50 +353,26 @@ public final class SheetsEmulator implements AutoCloseable {
                 idPart = idPart.substring(0, colon);
             }
             String id = decodePath(idPart);
-
-            if (tail == null) {
-                if (verb == null && method.equals("GET")) {
+            String call = method + " " + (tail == null ? (verb == null ? "" : ":" + verb) : tail);
+            switch (call) {
+                case "GET " -> {
                     return new Reply(200, withBook(id, this::spreadsheet), Kind.OTHER);
                 }
-                if ("batchUpdate".equals(verb) && method.equals("POST")) {
+                case "POST :batchUpdate" -> {
                     JsonNode request = parse(body);
-                    return new Reply(200, withBook(id, book -> batchUpdate(book, request)), Kind.OTHER);
+                    return new Reply(200, withBook(id, book -> addTabs(book, request)), Kind.OTHER);
                 }
-            } else if (verb == null && tail.startsWith("values:")) {
-                String valuesVerb = tail.substring("values:".length());
-                if (valuesVerb.equals("batchGet") && method.equals("GET")) {
+                case "GET values:batchGet" -> {
+                    Map<String, List<String>> query = parseQuery(rawQuery);
                     return new Reply(200, withBook(id, book -> batchGet(book, query)), Kind.READ);
                 }
-                if (valuesVerb.equals("batchUpdate") && method.equals("POST")) {
+                case "POST values:batchUpdate" -> {
                     JsonNode request = parse(body);
                     return new Reply(200, withBook(id, book -> batchUpdateValues(book, request)), Kind.WRITE);
                 }
-                if (valuesVerb.equals("batchClear") && method.equals("POST")) {
-                    JsonNode request = parse(body);
-                    return new Reply(200, withBook(id, book -> batchClear(book, request)), Kind.WRITE);
-                }
-            } else if (verb == null && tail.startsWith("values/")) {
-                String rawRange = tail.substring("values/".length());
-                if (rawRange.endsWith(":append") && method.equals("POST")) {
-                    String range = decodePath(rawRange.substring(0, rawRange.length() - ":append".length()));
-                    JsonNode request = parse(body);
-                    return new Reply(200, withBook(id, book -> append(book, range, request, query)), Kind.WRITE);
-                }
-                if (rawRange.endsWith(":clear") && method.equals("POST")) {
-                    String range = decodePath(rawRange.substring(0, rawRange.length() - ":clear".length()));
-                    return new Reply(200, withBook(id, book -> clear(book, range)), Kind.WRITE);
-                }
-                String range = decodePath(rawRange);
-                if (method.equals("GET")) {
-                    String dimension = first(query, "majorDimension", "ROWS");
-                    return new Reply(200, withBook(id, book -> read(book, range, dimension)), Kind.READ);
-                }
-                if (method.equals("PUT")) {
-                    JsonNode request = parse(body);
-                    return new Reply(200, withBook(id, book -> update(book, range, request, query)), Kind.WRITE);
-                }
+                default -> throw new ApiError(501, "Not emulated: the relay does not make this call (" + method + " "
+                                                   + decodePath(rawPath) + ").");
             }
-            throw new ApiError(404, "Requested entity was not found.");
         } catch (ApiError e) {
             return new Reply(e.status, error(e.status, e.getMessage()), Kind.OTHER);
         } catch (RuntimeException e) {
@@ -516,13 +490,11 @@ public final class SheetsEmulator implements AutoCloseable {
         properties.put("title", tab.title);
         properties.put("index", book.tabs.indexOf(tab));
         properties.put("sheetType", "GRID");
-        ObjectNode grid = properties.putObject("gridProperties");
-        grid.put("rowCount", tab.rowCount);
-        grid.put("columnCount", tab.columnCount);
         return properties;
     }
 
-    private JsonNode batchUpdate(Book book, JsonNode request) {
+    /** spreadsheets.batchUpdate, of which the relay uses addSheet only. */
+    private JsonNode addTabs(Book book, JsonNode request) {
         JsonNode requests = request.path("requests");
         if (!requests.isArray() || requests.isEmpty()) {
             throw new ApiError(400, "Invalid requests: Must specify at least one request.");
@@ -530,81 +502,51 @@ public final class SheetsEmulator implements AutoCloseable {
         // Google applies all requests or none, so check them all before changing anything.
         Set<String> titles = new HashSet<>();
         book.tabs.forEach(tab -> titles.add(tab.title.toLowerCase(Locale.ROOT)));
-        Set<Integer> ids = new HashSet<>();
-        book.tabs.forEach(tab -> ids.add(tab.sheetId));
-        List<JsonNode> additions = new ArrayList<>();
+        List<String> added = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             JsonNode addSheet = requests.get(i).get("addSheet");
-            if (addSheet == null) {
-                String kind = requests.get(i).fieldNames().hasNext() ? requests.get(i).fieldNames().next() : "(empty)";
-                throw new ApiError(400, "Invalid requests[" + i + "]: the emulator does not support " + kind + ".");
-            }
-            JsonNode properties = addSheet.path("properties");
-            String title = properties.path("title").asText("");
+            String title = addSheet == null ? "" : addSheet.path("properties").path("title").asText("");
             if (title.isEmpty()) {
-                title = book.defaultTitle(titles);
+                throw new ApiError(501, "Invalid requests[" + i + "]: not emulated (the relay sends addSheet with a title).");
             }
             if (!titles.add(title.toLowerCase(Locale.ROOT))) {
                 throw new ApiError(400, "Invalid requests[" + i + "].addSheet: A sheet with the name \"" + title
                                         + "\" already exists. Please enter another name.");
             }
-            if (properties.has("sheetId") && !ids.add(properties.get("sheetId").asInt())) {
-                throw new ApiError(400, "Invalid requests[" + i + "].addSheet: Sheet with id "
-                                        + properties.get("sheetId").asInt() + " already exists.");
-            }
-            ObjectNode resolved = properties.deepCopy();
-            resolved.put("title", title);
-            additions.add(resolved);
+            added.add(title);
         }
         ObjectNode root = JSON.createObjectNode();
         root.put("spreadsheetId", book.id);
         ArrayNode replies = root.putArray("replies");
-        for (JsonNode properties : additions) {
-            int sheetId = properties.has("sheetId") ? properties.get("sheetId").asInt() : book.nextSheetId();
-            JsonNode grid = properties.path("gridProperties");
-            Tab tab = book.add(properties.get("title").asText(), sheetId,
-                    grid.path("rowCount").asInt(DEFAULT_ROWS), grid.path("columnCount").asInt(DEFAULT_COLUMNS),
-                    properties.path("index").asInt(-1));
-            replies.addObject().putObject("addSheet").set("properties", properties(book, tab));
+        for (String title : added) {
+            replies.addObject().putObject("addSheet").set("properties", properties(book, book.add(title)));
         }
         return root;
     }
 
-    private JsonNode read(Book book, String range, String majorDimension) {
-        Target target = book.resolve(range);
-        Tab tab = target.tab;
-        // Google answers with the range clipped to the tab's grid.
-        int lastRow = Math.max(target.range.firstRow, Math.min(target.range.lastRow, tab.rowCount - 1));
-        int lastColumn = Math.max(target.range.firstColumn, Math.min(target.range.lastColumn, tab.columnCount - 1));
-        List<List<String>> cells = tab.block(target.range.firstRow, target.range.firstColumn, lastRow, lastColumn);
-        if ("COLUMNS".equals(majorDimension)) {
-            cells = transpose(cells);
-        }
-        cells = trim(cells);
-
-        ObjectNode valueRange = JSON.createObjectNode();
-        valueRange.put("range", A1.format(tab.title, target.range.firstRow, target.range.firstColumn, lastRow, lastColumn));
-        valueRange.put("majorDimension", "COLUMNS".equals(majorDimension) ? "COLUMNS" : "ROWS");
-        if (!cells.isEmpty()) {
-            ArrayNode values = valueRange.putArray("values");
-            for (List<String> row : cells) {
-                ArrayNode out = values.addArray();
-                row.forEach(out::add);
-            }
-        }
-        return valueRange;
-    }
-
     private JsonNode batchGet(Book book, Map<String, List<String>> query) {
-        List<String> ranges = query.getOrDefault("ranges", List.of());
-        String dimension = first(query, "majorDimension", "ROWS");
+        if (!"ROWS".equals(first(query, "majorDimension", "ROWS"))) {
+            throw new ApiError(501, "Not emulated: majorDimension other than ROWS.");
+        }
         // Resolve every range first: one bad range fails the whole call, as with Google.
-        ranges.forEach(book::resolve);
+        List<String> ranges = query.getOrDefault("ranges", List.of());
+        List<Target> targets = ranges.stream().map(book::resolve).toList();
         ObjectNode root = JSON.createObjectNode();
         root.put("spreadsheetId", book.id);
         ArrayNode valueRanges = root.putArray("valueRanges");
-        for (String range : ranges) {
-            valueRanges.add(read(book, range, dimension));
+        for (int i = 0; i < targets.size(); i++) {
+            Target target = targets.get(i);
+            ObjectNode valueRange = valueRanges.addObject();
+            valueRange.put("range", ranges.get(i)); // Google answers with its normalised form; the relay ignores it
+            valueRange.put("majorDimension", "ROWS");
+            List<List<String>> cells = trim(target.tab.block(target.range));
+            if (!cells.isEmpty()) {
+                ArrayNode values = valueRange.putArray("values");
+                for (List<String> row : cells) {
+                    ArrayNode out = values.addArray();
+                    row.forEach(out::add);
+                }
+            }
         }
         return root;
     }
@@ -614,110 +556,45 @@ public final class SheetsEmulator implements AutoCloseable {
     }
 
     private JsonNode batchUpdateValues(Book book, JsonNode request) {
-        requireValueInputOption(request.path("valueInputOption").asText(null));
+        String option = request.path("valueInputOption").asText("");
+        if (!option.equals("RAW") && !option.equals("USER_ENTERED")) {
+            throw new ApiError(400, option.isEmpty() ? "'valueInputOption' is required but not specified"
+                    : "Invalid value at 'value_input_option' (" + option + ")");
+        }
         JsonNode data = request.path("data");
         if (refusedText != null && data.toString().contains(refusedText)) {
             throw new ApiError(400, "Invalid value at 'data' (refused by the test)");
         }
         List<Write> writes = new ArrayList<>();
         for (int i = 0; data.isArray() && i < data.size(); i++) {
-            writes.add(prepare(book, data.get(i).path("range").asText(""), data.get(i), "data[" + i + "].", false));
+            writes.add(prepare(book, data.get(i), "data[" + i + "]."));
         }
-        ObjectNode root = JSON.createObjectNode();
-        root.put("spreadsheetId", book.id);
-        ArrayNode responses = JSON.createArrayNode();
-        int rows = 0;
-        int columns = 0;
         int cells = 0;
         Set<Tab> sheets = new HashSet<>();
         for (Write write : writes) {
-            ObjectNode response = apply(book, write, write.target.range.firstRow);
-            responses.add(response);
-            rows += response.get("updatedRows").asInt();
-            columns += response.get("updatedColumns").asInt();
-            cells += response.get("updatedCells").asInt();
-            if (response.get("updatedCells").asInt() > 0) {
+            int written = apply(write);
+            cells += written;
+            if (written > 0) {
                 sheets.add(write.target.tab);
             }
         }
-        root.put("totalUpdatedRows", rows);
-        root.put("totalUpdatedColumns", columns);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("spreadsheetId", book.id);
         root.put("totalUpdatedCells", cells);
         root.put("totalUpdatedSheets", sheets.size());
-        root.set("responses", responses);
         return root;
-    }
-
-    private JsonNode update(Book book, String range, JsonNode request, Map<String, List<String>> query) {
-        requireValueInputOption(first(query, "valueInputOption", null));
-        Write write = prepare(book, range, request, "", false);
-        return apply(book, write, write.target.range.firstRow);
-    }
-
-    private JsonNode append(Book book, String range, JsonNode request, Map<String, List<String>> query) {
-        requireValueInputOption(first(query, "valueInputOption", null));
-        Write write = prepare(book, range, request, "", true);
-        Tab tab = write.target.tab;
-        int lastUsed = tab.lastNonEmptyRow();
-        int startRow = Math.max(write.target.range.firstRow, lastUsed + 1);
-        ObjectNode root = JSON.createObjectNode();
-        root.put("spreadsheetId", book.id);
-        if (lastUsed >= 0) {
-            root.put("tableRange", A1.format(tab.title, 0, 0, lastUsed, Math.max(0, tab.width() - 1)));
-        }
-        root.set("updates", apply(book, write, startRow));
-        return root;
-    }
-
-    private JsonNode clear(Book book, String range) {
-        Target target = book.resolve(range);
-        ObjectNode root = JSON.createObjectNode();
-        root.put("spreadsheetId", book.id);
-        root.put("clearedRange", clearCells(target));
-        return root;
-    }
-
-    private JsonNode batchClear(Book book, JsonNode request) {
-        List<Target> targets = new ArrayList<>();
-        for (JsonNode range : request.path("ranges")) {
-            targets.add(book.resolve(range.asText("")));
-        }
-        ObjectNode root = JSON.createObjectNode();
-        root.put("spreadsheetId", book.id);
-        ArrayNode cleared = root.putArray("clearedRanges");
-        targets.forEach(target -> cleared.add(clearCells(target)));
-        return root;
-    }
-
-    private static String clearCells(Target target) {
-        Tab tab = target.tab;
-        A1 range = target.range;
-        for (int r = range.firstRow; r <= range.lastRow && r < tab.rows.size(); r++) {
-            List<String> row = tab.rows.get(r);
-            for (int c = range.firstColumn; c <= range.lastColumn && c < row.size(); c++) {
-                row.set(c, "");
-            }
-        }
-        int lastRow = Math.max(range.firstRow, Math.min(range.lastRow, tab.rowCount - 1));
-        int lastColumn = Math.max(range.firstColumn, Math.min(range.lastColumn, tab.columnCount - 1));
-        return A1.format(tab.title, range.firstRow, range.firstColumn, lastRow, lastColumn);
-    }
-
-    private static void requireValueInputOption(String option) {
-        if (option == null || option.isEmpty()) {
-            throw new ApiError(400, "'valueInputOption' is required but not specified");
-        }
-        if (!option.equals("RAW") && !option.equals("USER_ENTERED")) {
-            throw new ApiError(400, "Invalid value at 'value_input_option' (" + option + ")");
-        }
     }
 
     /**
      * Checks one ValueRange before anything is written, so a batch with a bad range changes nothing. Like Google,
-     * values that do not fit a bounded range are an error, not silently cut.
+     * values that do not fit the range are an error, not silently cut.
      */
-    private static Write prepare(Book book, String range, JsonNode valueRange, String where, boolean append) {
+    private static Write prepare(Book book, JsonNode valueRange, String where) {
+        String range = valueRange.path("range").asText("");
         Target target = book.resolve(range);
+        if (!"ROWS".equals(valueRange.path("majorDimension").asText("ROWS"))) {
+            throw new ApiError(501, "Not emulated: majorDimension other than ROWS.");
+        }
         List<List<JsonNode>> rows = new ArrayList<>();
         JsonNode values = valueRange.path("values");
         if (!values.isMissingNode() && !values.isNull() && !values.isArray()) {
@@ -743,89 +620,42 @@ public final class SheetsEmulator implements AutoCloseable {
             }
             rows.add(cells);
         }
-        if ("COLUMNS".equals(valueRange.path("majorDimension").asText("ROWS"))) {
-            rows = transpose(rows);
-        }
-        A1 bounds = target.range;
-        if (!append && bounds.firstRow + rows.size() - 1 > bounds.lastRow) {
-            throw new ApiError(400, "Requested writing within range [" + range + "], but tried writing to row ["
-                                    + (bounds.firstRow + rows.size()) + "]");
-        }
+        Range bounds = target.range;
         int width = rows.stream().mapToInt(List::size).max().orElse(0);
-        if (bounds.firstColumn + width - 1 > bounds.lastColumn) {
-            throw new ApiError(400, "Requested writing within range [" + range + "], but tried writing to column ["
-                                    + A1.columnName(bounds.firstColumn + width - 1) + "]");
+        if (rows.size() > bounds.rows() || width > bounds.columns()) {
+            throw new ApiError(400, "Requested writing within range [" + range + "], but tried writing "
+                                    + rows.size() + " rows of up to " + width + " cells.");
         }
         return new Write(target, rows);
     }
 
-    private static ObjectNode apply(Book book, Write write, int firstRow) {
-        Tab tab = write.target.tab;
-        int firstColumn = write.target.range.firstColumn;
-        Set<Integer> rows = new LinkedHashSet<>();
-        Set<Integer> columns = new LinkedHashSet<>();
+    /** Writes the cells; returns how many. */
+    private static int apply(Write write) {
         int cells = 0;
-        int width = 0;
         for (int r = 0; r < write.rows.size(); r++) {
             List<JsonNode> row = write.rows.get(r);
-            width = Math.max(width, row.size());
             for (int c = 0; c < row.size(); c++) {
                 JsonNode cell = row.get(c);
                 if (cell == null || cell.isNull()) {
                     continue; // null means "leave this cell as it is"
                 }
-                tab.set(firstRow + r, firstColumn + c, text(cell));
-                rows.add(r);
-                columns.add(c);
+                write.target.tab.set(write.target.range.firstRow + r, write.target.range.firstColumn + c, cell.asText());
                 cells++;
             }
         }
-        ObjectNode response = JSON.createObjectNode();
-        response.put("spreadsheetId", book.id);
-        int height = Math.max(1, write.rows.size());
-        response.put("updatedRange",
-                A1.format(tab.title, firstRow, firstColumn, firstRow + height - 1, firstColumn + Math.max(1, width) - 1));
-        response.put("updatedRows", rows.size());
-        response.put("updatedColumns", columns.size());
-        response.put("updatedCells", cells);
-        return response;
+        return cells;
     }
 
-    /** How Google shows a RAW value when read back as FORMATTED_VALUE. */
-    private static String text(JsonNode cell) {
-        if (cell.isBoolean()) {
-            return cell.booleanValue() ? "TRUE" : "FALSE";
-        }
-        if (cell.isNumber()) {
-            return new BigDecimal(cell.asText()).stripTrailingZeros().toPlainString();
-        }
-        return cell.asText();
-    }
-
-    private static <T> List<List<T>> transpose(List<List<T>> rows) {
-        int width = rows.stream().mapToInt(List::size).max().orElse(0);
-        List<List<T>> columns = new ArrayList<>();
-        for (int c = 0; c < width; c++) {
-            List<T> column = new ArrayList<>();
-            for (List<T> row : rows) {
-                column.add(c < row.size() ? row.get(c) : null);
-            }
-            columns.add(column);
-        }
-        return columns;
-    }
-
-    /** Google's shape for read values: no trailing empty cells in a row, no trailing empty rows. */
+    /**
+     * Google's shape for read values, modelled here on its own (not the relay's TrimmedGrid): no trailing empty
+     * cells in a row, no trailing empty rows.
+     */
     private static List<List<String>> trim(List<List<String>> cells) {
         List<List<String>> trimmed = new ArrayList<>();
         for (List<String> row : cells) {
-            int end = row.size();
-            while (end > 0 && (row.get(end - 1) == null || row.get(end - 1).isEmpty())) {
-                end--;
-            }
-            List<String> copy = new ArrayList<>(end);
-            for (int c = 0; c < end; c++) {
-                copy.add(row.get(c) == null ? "" : row.get(c));
+            List<String> copy = new ArrayList<>(row);
+            while (!copy.isEmpty() && copy.get(copy.size() - 1).isEmpty()) {
+                copy.remove(copy.size() - 1);
             }
             trimmed.add(copy);
         }
@@ -839,13 +669,12 @@ public final class SheetsEmulator implements AutoCloseable {
     // State
     // ---------------------------------------------------------------------------------------------------------
 
-    private record Target(Tab tab, A1 range) {
+    private record Target(Tab tab, Range range) {
     }
 
     private static final class Book {
         final String id;
         final List<Tab> tabs = new ArrayList<>();
-        private int lastSheetId;
 
         Book(String id) {
             this.id = id;
@@ -853,66 +682,40 @@ public final class SheetsEmulator implements AutoCloseable {
 
         /** Exact title match: looser matching could hide a relay bug that Google would not forgive either. */
         Tab tab(String title) {
-            for (Tab tab : tabs) {
-                if (tab.title.equals(title)) {
-                    return tab;
-                }
-            }
-            return null;
+            return tabs.stream().filter(tab -> tab.title.equals(title)).findFirst().orElse(null);
         }
 
-        Tab add(String title, int sheetId, int rowCount, int columnCount, int index) {
-            Tab tab = new Tab(sheetId, title, rowCount, columnCount);
-            lastSheetId = Math.max(lastSheetId, sheetId);
-            if (index >= 0 && index <= tabs.size()) {
-                tabs.add(index, tab);
-            } else {
-                tabs.add(tab);
-            }
+        Tab add(String title) {
+            Tab tab = new Tab(tabs.stream().mapToInt(t -> t.sheetId + 1).max().orElse(0), title);
+            tabs.add(tab);
             return tab;
         }
 
-        int nextSheetId() {
-            return lastSheetId + 1;
-        }
-
-        String defaultTitle(Set<String> takenLowerCase) {
-            for (int n = tabs.size() + 1; ; n++) {
-                if (!takenLowerCase.contains(("Sheet" + n).toLowerCase(Locale.ROOT))) {
-                    return "Sheet" + n;
-                }
-            }
-        }
-
-        /** A range's tab and cells; a range Google could not parse, or naming no existing tab, is a 400. */
-        Target resolve(String range) {
-            A1 a1;
+        /** A range's tab and cells; a range that cannot be parsed, or names no existing tab, is a 400. */
+        Target resolve(String text) {
+            Range range;
             try {
-                a1 = A1.parse(range);
+                range = Range.parse(text);
             } catch (IllegalArgumentException e) {
-                throw new ApiError(400, "Unable to parse range: " + range);
+                throw new ApiError(400, "Unable to parse range: " + text);
             }
-            Tab tab = a1.sheet == null ? (tabs.isEmpty() ? null : tabs.get(0)) : tab(a1.sheet);
+            Tab tab = tab(range.tab);
             if (tab == null) {
-                throw new ApiError(400, "Unable to parse range: " + range);
+                throw new ApiError(400, "Unable to parse range: " + text);
             }
-            return new Target(tab, a1);
+            return new Target(tab, range);
         }
     }
 
     private static final class Tab {
         final int sheetId;
         final String title;
-        int rowCount;
-        int columnCount;
         /** Ragged rows; "" is an empty cell. */
         final List<List<String>> rows = new ArrayList<>();
 
-        Tab(int sheetId, String title, int rowCount, int columnCount) {
+        Tab(int sheetId, String title) {
             this.sheetId = sheetId;
             this.title = title;
-            this.rowCount = rowCount;
-            this.columnCount = columnCount;
         }
 
         void set(int row, int column, String value) {
@@ -924,200 +727,101 @@ public final class SheetsEmulator implements AutoCloseable {
                 cells.add("");
             }
             cells.set(column, value);
-            // The values API grows the grid rather than refusing a write past its edge.
-            rowCount = Math.max(rowCount, row + 1);
-            columnCount = Math.max(columnCount, column + 1);
         }
 
-        /** A copy of the stored cells inside the rectangle (inclusive), ragged like the storage. */
-        List<List<String>> block(int firstRow, int firstColumn, int lastRow, int lastColumn) {
+        /** A copy of the stored cells inside the range, ragged like the storage. */
+        List<List<String>> block(Range range) {
             List<List<String>> block = new ArrayList<>();
-            for (int r = firstRow; r <= lastRow && r < rows.size(); r++) {
+            for (int r = range.firstRow; r <= range.lastRow && r < rows.size(); r++) {
                 List<String> row = rows.get(r);
                 List<String> copy = new ArrayList<>();
-                for (int c = firstColumn; c <= lastColumn && c < row.size(); c++) {
+                for (int c = range.firstColumn; c <= range.lastColumn && c < row.size(); c++) {
                     copy.add(row.get(c));
                 }
                 block.add(copy);
             }
             return block;
         }
-
-        int lastNonEmptyRow() {
-            for (int r = rows.size() - 1; r >= 0; r--) {
-                if (rows.get(r).stream().anyMatch(cell -> !cell.isEmpty())) {
-                    return r;
-                }
-            }
-            return -1;
-        }
-
-        int width() {
-            return rows.stream().mapToInt(List::size).max().orElse(0);
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // A1 notation
+    // A1 notation, in the forms the relay sends
     // ---------------------------------------------------------------------------------------------------------
 
     /**
-     * A parsed A1 range. Rows and columns are 0-based and inclusive; an open end ({@code A:A}, {@code A2:ZZ}) is
-     * {@link #OPEN}. A range without a sheet name ({@link #sheet} null) means the first tab, as with Google.
+     * A parsed A1 range: {@code 'Tab'}, {@code 'Tab'!3:3}, {@code 'Tab'!B:B} or {@code 'Tab'!B2:D2}. Rows and columns
+     * are 0-based and inclusive; an open end is {@link #OPEN}.
      */
-    static final class A1 {
+    static final class Range {
         static final int OPEN = Integer.MAX_VALUE;
-        private static final Pattern CELL = Pattern.compile("([A-Za-z]{0,3})([0-9]*)");
-        private static final Pattern SINGLE_CELL = Pattern.compile("[A-Za-z]{1,3}[0-9]+");
-        private static final Pattern RANGE = Pattern.compile("[A-Za-z]{0,3}[0-9]*:[A-Za-z]{0,3}[0-9]*");
-        private static final Pattern PLAIN_TITLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+        private static final Pattern QUOTED = Pattern.compile("'((?:[^']|'')+)'(?:!(.+))?");
+        private static final Pattern ROWS = Pattern.compile("([1-9][0-9]*):([1-9][0-9]*)");
+        private static final Pattern COLUMNS = Pattern.compile("([A-Z]{1,3}):([A-Z]{1,3})");
+        private static final Pattern CELLS = Pattern.compile("([A-Z]{1,3})([1-9][0-9]*):([A-Z]{1,3})([1-9][0-9]*)");
 
-        final String sheet;
+        final String tab;
         final int firstRow;
         final int firstColumn;
         final int lastRow;
         final int lastColumn;
 
-        private A1(String sheet, int firstRow, int firstColumn, int lastRow, int lastColumn) {
-            this.sheet = sheet;
+        private Range(String tab, int firstRow, int firstColumn, int lastRow, int lastColumn) {
+            if (lastRow < firstRow || lastColumn < firstColumn) {
+                throw new IllegalArgumentException("corners in reverse order");
+            }
+            this.tab = tab;
             this.firstRow = firstRow;
             this.firstColumn = firstColumn;
             this.lastRow = lastRow;
             this.lastColumn = lastColumn;
         }
 
-        static A1 parse(String text) {
-            String s = text == null ? "" : text.trim();
-            if (s.isEmpty()) {
-                throw new IllegalArgumentException("empty range");
-            }
-            String sheet;
-            String cells;
-            if (s.startsWith("'")) {
-                StringBuilder name = new StringBuilder();
-                int i = 1;
-                while (true) {
-                    if (i >= s.length()) {
-                        throw new IllegalArgumentException("unterminated quote in " + text);
-                    }
-                    char ch = s.charAt(i);
-                    if (ch == '\'') {
-                        if (i + 1 < s.length() && s.charAt(i + 1) == '\'') {
-                            name.append('\'');
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    name.append(ch);
-                    i++;
-                }
-                sheet = name.toString();
-                String rest = s.substring(i + 1);
-                if (rest.isEmpty()) {
-                    cells = null;
-                } else if (rest.startsWith("!")) {
-                    cells = rest.substring(1);
-                } else {
-                    throw new IllegalArgumentException("text after the quoted sheet name in " + text);
-                }
-            } else {
-                int bang = s.lastIndexOf('!');
-                if (bang >= 0) {
-                    sheet = s.substring(0, bang);
-                    cells = s.substring(bang + 1);
-                } else if (SINGLE_CELL.matcher(s).matches() || RANGE.matcher(s).matches()) {
-                    // Google reads text that looks like cells as cells of the first tab; a tab named like a cell
-                    // has to be quoted.
-                    sheet = null;
-                    cells = s;
-                } else {
-                    sheet = s;
-                    cells = null;
-                }
-            }
-            if (sheet != null && sheet.isEmpty()) {
-                throw new IllegalArgumentException("empty sheet name in " + text);
-            }
-            if (cells == null) {
-                return new A1(sheet, 0, 0, OPEN, OPEN);
-            }
-            if (SINGLE_CELL.matcher(cells).matches()) {
-                int[] cell = endpoint(cells, text);
-                return new A1(sheet, cell[1], cell[0], cell[1], cell[0]);
-            }
-            if (!RANGE.matcher(cells).matches()) {
-                throw new IllegalArgumentException("not a range: " + text);
-            }
-            int colon = cells.indexOf(':');
-            int[] start = endpoint(cells.substring(0, colon), text);
-            int[] end = endpoint(cells.substring(colon + 1), text);
-            int firstColumn = start[0] == OPEN ? 0 : start[0];
-            int firstRow = start[1] == OPEN ? 0 : start[1];
-            int lastColumn = end[0];
-            int lastRow = end[1];
-            // Google accepts corners in either order (C3:A1) and answers with the normalised range.
-            if (lastColumn != OPEN && lastColumn < firstColumn) {
-                int swap = firstColumn;
-                firstColumn = lastColumn;
-                lastColumn = swap;
-            }
-            if (lastRow != OPEN && lastRow < firstRow) {
-                int swap = firstRow;
-                firstRow = lastRow;
-                lastRow = swap;
-            }
-            return new A1(sheet, firstRow, firstColumn, lastRow, lastColumn);
+        static Range whole(String tab) {
+            return new Range(tab, 0, 0, OPEN, OPEN);
         }
 
-        /** {column, row}, 0-based, each {@link #OPEN} when absent. */
-        private static int[] endpoint(String cell, String text) {
-            Matcher m = CELL.matcher(cell);
-            if (cell.isEmpty() || !m.matches()) {
-                throw new IllegalArgumentException("bad cell reference in " + text);
+        static Range parse(String text) {
+            Matcher quoted = QUOTED.matcher(text);
+            if (!quoted.matches()) {
+                throw new IllegalArgumentException("not a quoted tab name: " + text);
             }
-            int column = m.group(1).isEmpty() ? OPEN : columnIndex(m.group(1));
-            int row = OPEN;
-            if (!m.group(2).isEmpty()) {
-                int number = Integer.parseInt(m.group(2));
-                if (number < 1) {
-                    throw new IllegalArgumentException("row 0 in " + text);
-                }
-                row = number - 1;
+            String tab = quoted.group(1).replace("''", "'");
+            String cells = quoted.group(2);
+            if (cells == null) {
+                return whole(tab);
             }
-            return new int[] {column, row};
+            Matcher m;
+            if ((m = ROWS.matcher(cells)).matches()) {
+                return new Range(tab, row(m.group(1)), 0, row(m.group(2)), OPEN);
+            }
+            if ((m = COLUMNS.matcher(cells)).matches()) {
+                return new Range(tab, 0, columnIndex(m.group(1)), OPEN, columnIndex(m.group(2)));
+            }
+            if ((m = CELLS.matcher(cells)).matches()) {
+                return new Range(tab, row(m.group(2)), columnIndex(m.group(1)), row(m.group(4)), columnIndex(m.group(3)));
+            }
+            throw new IllegalArgumentException("not a range the relay sends: " + text);
+        }
+
+        int rows() {
+            return lastRow == OPEN ? OPEN : lastRow - firstRow + 1;
+        }
+
+        int columns() {
+            return lastColumn == OPEN ? OPEN : lastColumn - firstColumn + 1;
+        }
+
+        private static int row(String number) {
+            return Integer.parseInt(number) - 1;
         }
 
         /** A → 0, Z → 25, AA → 26. */
         static int columnIndex(String letters) {
             int index = 0;
-            for (char ch : letters.toUpperCase(Locale.ROOT).toCharArray()) {
+            for (char ch : letters.toCharArray()) {
                 index = index * 26 + (ch - 'A' + 1);
             }
             return index - 1;
-        }
-
-        /** 0 → A, 25 → Z, 26 → AA. */
-        static String columnName(int index) {
-            StringBuilder name = new StringBuilder();
-            for (int n = index + 1; n > 0; n = (n - 1) / 26) {
-                name.insert(0, (char) ('A' + (n - 1) % 26));
-            }
-            return name.toString();
-        }
-
-        /** The sheet name as Google writes it in ranges: quoted unless it is a plain word that is not a cell. */
-        static String quote(String title) {
-            if (PLAIN_TITLE.matcher(title).matches() && !SINGLE_CELL.matcher(title).matches()) {
-                return title;
-            }
-            return "'" + title.replace("'", "''") + "'";
-        }
-
-        static String format(String title, int firstRow, int firstColumn, int lastRow, int lastColumn) {
-            String start = columnName(firstColumn) + (firstRow + 1);
-            String end = columnName(lastColumn) + (lastRow + 1);
-            return quote(title) + "!" + (start.equals(end) ? start : start + ":" + end);
         }
     }
 }
