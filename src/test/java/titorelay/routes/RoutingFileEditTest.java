@@ -24,10 +24,13 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import titorelay.inbox.InboxEnvelope;
+import titorelay.inbox.RecordDeadLetter;
 import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static titorelay.support.TestRelay.await;
 
@@ -121,6 +124,33 @@ class RoutingFileEditTest {
             assertEquals(List.of(), relay.deadLetters());
         } finally {
             smtp.stop();
+        }
+    }
+
+    @Test
+    void aNameRoutedToTheSheetThatTheColumnsFileDoesNotDescribeBecomesADeadLetterSayingSo() throws Exception {
+        // A name Tito might add, given a branch to the spreadsheet, but no entry in sheet-columns.yaml.
+        Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
+        Path routing = routes.resolve("routing.yaml");
+        String firstBranch = "              - simple: \"${header.X-Webhook-Name} == 'ticket.created'\"\n";
+        String edited = Files.readString(routing).replace(firstBranch,
+                "              - simple: \"${header.X-Webhook-Name} == 'waitlist.joined'\"\n"
+                + "                steps:\n"
+                + "                  - setVariable: { name: sinks, constant: \"direct:spreadsheet\" }\n"
+                + firstBranch);
+        assertNotEquals(Files.readString(routing), edited, "the edit must change the file");
+        Files.writeString(routing, edited);
+        try (TestRelay relay = TestRelay.start(work.resolve("data"), Map.of(
+                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "camel.main.routes-reload-directory", routes.toString(),
+                "relay.dispatch.max-redeliveries", "0"))) {
+            send(relay, "waitlist.joined", "waitlisted", "Waiting Person");
+            await("a dead letter", PATIENCE, () -> relay.deadLetters().size() == 1);
+            InboxEnvelope kept = InboxEnvelope.parse(Files.readAllBytes(relay.deadLetters().get(0)));
+            assertEquals("waitlist.joined", kept.field(InboxEnvelope.WEBHOOK_NAME));
+            assertEquals("IllegalArgumentException: Routed to the spreadsheet, but no tab of the columns file"
+                         + " (sheets.columns-file) says how waitlist.joined fills it", kept.field(RecordDeadLetter.FAILURE));
+            assertEquals(0, relay.counter("tito_webhooks_unrouted_total"), "it was routed, not unrouted");
         }
     }
 
