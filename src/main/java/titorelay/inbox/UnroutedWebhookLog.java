@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs deliveries that no branch of routes/dispatch.yaml takes, within bounds: the first delivery of each of the
+ * Logs deliveries that no branch of routes/routing.yaml takes, within bounds: the first delivery of each of the
  * first {@code loggedNames} distinct names gets its own WARN line (a name Tito has added shows up at once); every
  * other one is counted into a summary line, at most one per {@code summaryIntervalMs}, so a sender making up names
  * cannot fill the log. Each one is also counted in {@code tito_webhooks_unrouted_total}, and logged at DEBUG.
@@ -52,7 +52,7 @@ public final class UnroutedWebhookLog implements Processor {
     /** The WARN line this delivery calls for (placeholders: its name and key), or null for none now. */
     private synchronized String note(String name, long now) {
         if (namesLogged.size() < loggedNames && namesLogged.add(name)) {
-            return "Unrouted webhook {} (no branch in routes/dispatch.yaml), delivery {}";
+            return "Unrouted webhook {} (no branch in routes/routing.yaml), delivery {}";
         }
         if (summarised == 0) {
             summarisedSince = Instant.ofEpochMilli(now);

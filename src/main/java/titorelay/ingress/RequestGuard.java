@@ -48,6 +48,10 @@ public final class RequestGuard implements Handler<RoutingContext> {
         camelContext.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                if (alreadyStarted) {
+                    // Called again when a route file is reloaded: a second guard would hold two places per request.
+                    return;
+                }
                 VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                         VertxPlatformHttpRouter.getRouterNameFromPort(port));
                 if (router == null) {

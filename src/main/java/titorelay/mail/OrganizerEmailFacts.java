@@ -25,7 +25,7 @@ import titorelay.sheets.SheetColumns;
  * Tito admin link. The body becomes these facts, for the Mustache templates to show as {@code {{body.name}}} etc.
  * The variables {@code subjectTemplate}, {@code textTemplate} and {@code htmlTemplate} hold the templates, read from
  * disk each time (so an edit applies to the next email): the webhook's own (templates/ticket.voided.*.mustache) or,
- * for any other name added to mail.triggers, the generic ones.
+ * for any other name routes/routing.yaml sends to the organizer email, the generic ones.
  */
 public class OrganizerEmailFacts implements Processor {
 

@@ -31,6 +31,9 @@ public final class HealthDetailsGuard implements Handler<RoutingContext> {
         camelContext.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                if (alreadyStarted) {
+                    return; // routes added to the running relay (a route file reloaded): installed once is enough
+                }
                 VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                         VertxPlatformHttpRouter.getRouterNameFromPort(managementPort));
                 if (router == null) {

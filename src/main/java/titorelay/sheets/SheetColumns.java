@@ -87,6 +87,11 @@ public final class SheetColumns {
         return new SheetColumns(tabs);
     }
 
+    /** Whether some tab says how this webhook fills its columns (routes/routing.yaml decides whether it comes here). */
+    public boolean describes(String webhookName) {
+        return tabs.stream().anyMatch(tab -> tab.rules().stream().anyMatch(rule -> rule.matches(webhookName)));
+    }
+
     /** What one webhook changes in one row of one tab. */
     public record RowChange(String tab, String key, Map<String, String> set, Map<String, String> fill,
             Instant updatedAt) {

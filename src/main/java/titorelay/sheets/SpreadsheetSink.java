@@ -93,6 +93,10 @@ public final class SpreadsheetSink extends ServiceSupport {
         List<RowChange> changes;
         try {
             String name = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+            if (!columns.describes(name)) {
+                throw new IllegalArgumentException("Routed to the spreadsheet, but no tab of the columns file"
+                                                   + " (sheets.columns-file) says how " + name + " fills it");
+            }
             JsonNode payload = JSON.valueToTree(exchange.getMessage().getBody(Map.class));
             changes = columns.changesFor(name, payload);
         } catch (RuntimeException e) {

@@ -60,7 +60,7 @@ class DeadLetterFaultsTest {
         settings.put("relay.dispatch.redelivery-delay-ms", String.valueOf(REDELIVERY_DELAY_MS));
         settings.put("camel.health.exposure-level", "full"); // health's message says what to fix, below
         try (TestRelay relay = TestRelay.start(data, settings)) {
-            AdviceWith.adviceWith(relay.camelContext(), "sink-ticket-voided", route -> route.weaveAddFirst()
+            AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddFirst()
                     .process(exchange -> {
                         if (sinkFails.get()) {
                             throw new IllegalStateException("the voided sink is down");
@@ -99,9 +99,9 @@ class DeadLetterFaultsTest {
 
             // Replayed with the sink back, it is dispatched once.
             sinkFails.set(false);
-            double voided = exchanges(relay, "sink-ticket-voided");
+            double voided = exchanges(relay, "spreadsheet");
             assertEquals(0, DeadLetters.run(data, System.out, "replay"));
-            await("the replayed delivery", PATIENCE, () -> exchanges(relay, "sink-ticket-voided") == voided + 1);
+            await("the replayed delivery", PATIENCE, () -> exchanges(relay, "spreadsheet") == voided + 1);
             await("the inbox to drain", PATIENCE, () -> relay.inbox().isEmpty());
             assertEquals(List.of(), relay.deadLetters());
         }
@@ -113,7 +113,7 @@ class DeadLetterFaultsTest {
         AtomicBoolean sinkFails = new AtomicBoolean(true);
         AtomicReference<String> replayed = new AtomicReference<>();
         try (TestRelay relay = TestRelay.start(data, QUICK)) {
-            AdviceWith.adviceWith(relay.camelContext(), "sink-ticket-voided", route -> route.weaveAddFirst()
+            AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddFirst()
                     .process(exchange -> {
                         if (sinkFails.get()) {
                             throw new IllegalStateException("the voided sink is down");

@@ -104,7 +104,7 @@ class UnknownWebhookNamesTest {
             List<String> log = logCapture.lines();
             List<String> unrouted = log.stream().filter(line -> line.contains("Unrouted webhook")).toList();
             List<String> firstSeen = unrouted.stream()
-                    .filter(line -> line.contains("(no branch in routes/dispatch.yaml)")).toList();
+                    .filter(line -> line.contains("(no branch in routes/routing.yaml)")).toList();
             assertEquals(LOGGED_NAMES, firstSeen.size(), "one line for each of the first names: " + firstSeen);
             int summarised = unrouted.stream().map(SUMMARY::matcher).filter(Matcher::find)
                     .mapToInt(m -> Integer.parseInt(m.group(1))).sum();

@@ -240,8 +240,15 @@ class OrganizerEmailTest {
     }
 
     @Test
-    void aNameAddedToTheTriggersUsesTheGenericTemplates() throws Exception {
-        startRelay(Map.of("mail.triggers", "registration.cancelled,ticket.voided,registration.marked_as_paid"));
+    void aNameRoutedToTheEmailSinkInTheRouteFileUsesTheGenericTemplates() throws Exception {
+        Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
+        Path routing = routes.resolve("routing.yaml");
+        String branch = "'registration.marked_as_paid'\"\n                steps:\n                  - setVariable: { name: sinks, constant: \"";
+        String edited = Files.readString(routing).replace(branch + "direct:spreadsheet", branch + "direct:organizer-email,direct:spreadsheet");
+        assertFalse(edited.equals(Files.readString(routing)), "the edit must change the file");
+        Files.writeString(routing, edited);
+        startRelay(Map.of("camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "camel.main.routes-reload-directory", routes.toString()));
         relay.send("registration.marked_as_paid", Samples.bytes("registration-2019.json"));
         assertTrue(received(2));
         MimeMessage email = smtp.getReceivedMessages()[0];

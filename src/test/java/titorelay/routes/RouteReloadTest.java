@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import org.apache.camel.Route;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.support.Samples;
@@ -49,6 +50,32 @@ class RouteReloadTest {
             });
             assertSame(contextBefore, relay.camelContext(), "same running relay, no restart");
             assertEquals(202, relay.send("ticket.updated", ticket).status());
+        }
+    }
+
+    @Test
+    void aReloadLeavesTheWebhookPortLimitsAsTheyWere() throws Exception {
+        Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
+        Map<String, String> oneRequestAtATime = Map.of(
+                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "camel.main.routes-reload-directory", routes.toString(),
+                "tito.max-requests-in-flight", "1");
+        try (TestRelay relay = TestRelay.start(work.resolve("data"), oneRequestAtATime)) {
+            assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
+
+            Route before = relay.camelContext().getRoute("log-summary");
+            Path routing = routes.resolve("routing.yaml");
+            String edited = Files.readString(routing).replace("reference=${body[reference]}", "ref=${body[reference]}");
+            assertTrue(!edited.equals(Files.readString(routing)), "the edit must change the file");
+            Files.writeString(routing, edited);
+            TestRelay.await("routing.yaml to be reloaded", Duration.ofSeconds(30), () -> {
+                Route now = relay.camelContext().getRoute("log-summary");
+                return now != null && now != before;
+            });
+
+            // The one request allowed in flight is this one: the reload added no second guard taking a second place.
+            assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-v3.1.json")).status());
+            assertEquals(0, relay.counter("tito_webhooks_rejected_total", "reason=\"busy\""));
         }
     }
 }

@@ -141,8 +141,10 @@ public final class TestRelay implements AutoCloseable {
         return files(dataDir.resolve("inbox"));
     }
 
+    /** Dead letters written whole (one being written is a hidden .writing- file until it is complete). */
     public List<Path> deadLetters() {
-        return files(dataDir.resolve("dead-letters"));
+        return files(dataDir.resolve("dead-letters")).stream()
+                .filter(file -> !file.getFileName().toString().startsWith(".")).toList();
     }
 
     private static List<Path> files(Path dir) {
