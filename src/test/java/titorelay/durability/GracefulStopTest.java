@@ -99,9 +99,7 @@ class GracefulStopTest {
         }
     }
 
-    /** The Tickets tab's rows; none before the relay's first write has made the tab. */
     private static Map<String, List<String>> ticketsIn(SheetsEmulator google) {
-        return google.tabs("stop-sheet").contains("Tickets")
-                ? Scenario.ticketsIn(google.grid("stop-sheet", "Tickets")) : Map.of();
+        return Scenario.ticketsIn(Scenario.gridOrEmpty(google, "stop-sheet", "Tickets"));
     }
 }
