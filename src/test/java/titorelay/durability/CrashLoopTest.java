@@ -6,6 +6,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -46,6 +50,7 @@ class CrashLoopTest {
         int smtpPort = TestRelay.freePort();
         GreenMail smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         smtp.start();
+        AtomicReference<RelayProcess> relay = new AtomicReference<>();
         try (SheetsEmulator google = SheetsEmulator.start()) {
             google.createSpreadsheet("crash-sheet");
             Path dataDir = work.resolve("data");
@@ -62,33 +67,49 @@ class CrashLoopTest {
             settings.put("camel.health.exposure-level", "full"); // the dead letters check's message, below
             int port = TestRelay.freePort();
             int managementPort = TestRelay.freePort();
-            AtomicReference<RelayProcess> relay = new AtomicReference<>(
-                    RelayProcess.start(dataDir, "run0", settings, port, managementPort));
+            relay.set(RelayProcess.start(dataDir, "run0", settings, port, managementPort));
 
             TitoSender sender = new TitoSender(() -> port, TestRelay.TOKEN);
-            Thread killer = new Thread(() -> {
-                try {
-                    for (int kill = 1; kill <= KILLS; kill++) {
-                        Thread.sleep(1000 + random.nextInt(2500));
-                        relay.get().kill();
-                        relay.set(RelayProcess.start(dataDir, "run" + kill, settings, port, managementPort));
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+            // The kills run beside the sender; a restart that fails (the relay not healthy, with its log) fails the
+            // test at once instead of leaving the sender to retry against no relay.
+            ExecutorService killer = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "killer"));
+            Future<?> kills = killer.submit(() -> {
+                for (int kill = 1; kill <= KILLS; kill++) {
+                    Thread.sleep(1000 + random.nextInt(2500));
+                    relay.get().kill();
+                    relay.set(RelayProcess.start(dataDir, "run" + kill, settings, port, managementPort));
                 }
-            }, "killer");
-            killer.start();
-            sender.sendAll(scenario.deliveries, 8);
-            killer.join();
+                return null;
+            });
+            killer.shutdown();
+            ExecutorService sending = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "sender"));
+            Future<?> sent = sending.submit(() -> {
+                sender.sendAll(scenario.deliveries, 8);
+                return null;
+            });
+            sending.shutdown();
+            try {
+                awaitBoth(kills, sent);
+            } finally {
+                killer.shutdownNow();
+                sending.shutdownNow();
+            }
             System.out.printf("CrashLoopTest: all acknowledged after %d attempts, %d kills%n", sender.attempts(), KILLS);
 
             try (RelayProcess last = relay.get()) {
                 TestRelay.await("the sheet and the inbox to settle", Duration.ofSeconds(120), () ->
-                        Scenario.ticketsIn(google.grid("crash-sheet", "Tickets")).equals(scenario.tickets)
-                        && google.tabs("crash-sheet").contains("Registrations")
-                        && Scenario.registrationsIn(google.grid("crash-sheet", "Registrations")).equals(scenario.registrations)
+                        Scenario.ticketsIn(Scenario.gridOrEmpty(google, "crash-sheet", "Tickets")).equals(scenario.tickets)
+                        && Scenario.registrationsIn(Scenario.gridOrEmpty(google, "crash-sheet", "Registrations"))
+                                .equals(scenario.registrations)
                         && smtp.getReceivedMessages().length >= scenario.emailed.size());
-                Thread.sleep(1000); // anything doubled would have arrived by now
+                // A later sentinel (a name no sink acts on) dispatched, and nothing left in the inbox: every earlier
+                // delivery is done, so no row or email can still come.
+                double unrouted = last.metric("tito_webhooks_unrouted_total");
+                sender.send(new TitoSender.Delivery("crash.sentinel",
+                        "{\"sentinel\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                TestRelay.await("the sentinel to be dispatched and the inbox to drain", Duration.ofSeconds(60),
+                        () -> TestRelay.uncheck(() -> last.metric("tito_webhooks_unrouted_total") == unrouted + 1)
+                              && TestRelay.files(dataDir.resolve("inbox")).isEmpty());
                 assertEquals(scenario.tickets, Scenario.ticketsIn(google.grid("crash-sheet", "Tickets")));
                 assertEquals(scenario.registrations,
                         Scenario.registrationsIn(google.grid("crash-sheet", "Registrations")));
@@ -105,7 +126,28 @@ class CrashLoopTest {
                 assertTrue(last.health().contains("No dead letters"), last.health());
             }
         } finally {
+            if (relay.get() != null) {
+                relay.get().close(); // also when the test failed before the end
+            }
             smtp.stop();
         }
+    }
+
+    /** Waits for both; the first to fail fails the test with its own exception (not a time-out of the other). */
+    private static void awaitBoth(Future<?> first, Future<?> second) throws Exception {
+        while (!(first.isDone() && second.isDone())) {
+            for (Future<?> task : List.of(first, second)) {
+                if (task.isDone()) {
+                    try {
+                        task.get();
+                    } catch (ExecutionException failed) {
+                        throw new AssertionError(failed.getCause().toString(), failed.getCause());
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        first.get();
+        second.get();
     }
 }

@@ -130,10 +130,12 @@ class CrashRecoveryTest {
             assertTrue(counts.values().stream().allMatch(n -> n == 1), "each exactly once: " + counts);
 
             // Tito retrying after the crash: the same bytes again change nothing.
+            double repeatsBefore = second.metric("tito_webhooks_duplicates_total");
             List<Sent> retried = sendAll(second, acknowledged.subList(0, 50));
             assertEquals(50, retried.size(), "repeats are still answered 2xx");
-            await("the repeats to be read", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
-            Thread.sleep(500);
+            await("the repeats to be dropped", PATIENCE,
+                    () -> uncheck(() -> second.metric("tito_webhooks_duplicates_total") == repeatsBefore + 50));
+            await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
             assertEquals(acknowledged.size(), dispatchedKeys(second).size(), "no repeat reached a sink");
         }
     }

@@ -1,6 +1,5 @@
 package titorelay.durability;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +27,9 @@ class GracefulStopTest {
     @TempDir
     Path work;
 
+    /** Longer than the whole test: after the first write (made at once), only the stop can write rows. */
+    private static final String NO_FLUSH_BEFORE_THE_STOP_MS = "600000";
+
     @Test
     void sigtermFlushesPendingRowsAndExitsInBoundedTime() throws Exception {
         try (SheetsEmulator google = SheetsEmulator.start()) {
@@ -35,11 +37,11 @@ class GracefulStopTest {
             Map<String, String> settings = new HashMap<>(Map.of(
                     "sheets.spreadsheet-id", "stop-sheet",
                     "sheets.root-url", google.rootUrl(),
-                    "sheets.access-token", "emulator",
-                    // long enough that rows are surely still pending when the stop comes
-                    "sheets.flush-interval-ms", "3000"));
+                    "sheets.access-token", "emulator"));
+            Map<String, String> firstRun = new HashMap<>(settings);
+            firstRun.put("sheets.flush-interval-ms", NO_FLUSH_BEFORE_THE_STOP_MS);
             Path dataDir = work.resolve("data");
-            RelayProcess relay = RelayProcess.start(dataDir, "run", settings);
+            RelayProcess relay = RelayProcess.start(dataDir, "run", firstRun);
 
             Map<String, List<String>> expected = new java.util.TreeMap<>();
             List<byte[]> bodies = new ArrayList<>();
@@ -51,7 +53,11 @@ class GracefulStopTest {
             for (byte[] body : bodies) {
                 answers.add(senders.submit(() -> relay.send("ticket.updated", body).status()));
             }
-            Thread.sleep(300); // some answered, some in flight
+            // The stop must find rows pending: the first arrival was written at once, and later ones dispatched since
+            // wait for the next flush, which only the stop brings.
+            TestRelay.await("the first write, then rows waiting for the next one", Duration.ofSeconds(60), () ->
+                    ticketsIn(google).size() > 0 && TestRelay.uncheck(() -> relay.metric("camel_exchanges_inflight") > 0));
+            int rowsBeforeTheStop = ticketsIn(google).size();
             Duration stopping = relay.terminate(Duration.ofSeconds(40));
             senders.shutdown();
             int acknowledged = 0;
@@ -65,42 +71,35 @@ class GracefulStopTest {
                     // a connection refused once the relay stopped listening: Tito sends it again later
                 }
             }
-            System.out.printf("GracefulStopTest: %d acknowledged, stopped in %d ms%n", acknowledged, stopping.toMillis());
+            System.out.printf("GracefulStopTest: %d acknowledged, %d rows in the sheet when stopped, stopped in %d ms%n",
+                    acknowledged, rowsBeforeTheStop, stopping.toMillis());
             assertTrue(acknowledged > 0);
             assertTrue(stopping.compareTo(Duration.ofSeconds(30)) < 0, "bounded: " + stopping);
 
             // What was dispatched when the stop came is in the sheet (its pending rows were flushed); what was not
             // yet dispatched is still in the inbox, and the next start dispatches it. Nothing acknowledged is lost.
-            Map<String, List<String>> flushed = Scenario.ticketsIn(google.grid("stop-sheet", "Tickets"));
-            long waiting = countFiles(dataDir.resolve("inbox"));
+            Map<String, List<String>> flushed = ticketsIn(google);
+            long waiting = TestRelay.files(dataDir.resolve("inbox")).size();
             System.out.printf("GracefulStopTest: %d rows flushed before exit, %d deliveries left in the inbox%n",
                     flushed.size(), waiting);
+            assertTrue(flushed.size() > rowsBeforeTheStop,
+                    "the stop wrote the pending rows: " + rowsBeforeTheStop + " before, " + flushed.size() + " after");
             assertTrue(flushed.size() + waiting >= acknowledged, "acknowledged = in the sheet or in the inbox");
             assertTrue(relay.logLines().stream().noneMatch(l -> l.contains(" ERROR ")), "a clean stop logs no error");
 
             try (RelayProcess again = RelayProcess.start(dataDir, "again", settings)) {
-                TestRelay.await("the rest to be dispatched", Duration.ofSeconds(60), () -> {
-                    try {
-                        return countFiles(dataDir.resolve("inbox")) == 0 && Scenario.ticketsIn(
-                                google.grid("stop-sheet", "Tickets")).keySet().containsAll(expected.keySet());
-                    } catch (java.io.IOException e) {
-                        return false;
-                    }
-                });
+                TestRelay.await("the rest to be dispatched", Duration.ofSeconds(60), () ->
+                        TestRelay.files(dataDir.resolve("inbox")).isEmpty()
+                        && ticketsIn(google).keySet().containsAll(expected.keySet()));
             }
-            Map<String, List<String>> inSheet = Scenario.ticketsIn(google.grid("stop-sheet", "Tickets"));
+            Map<String, List<String>> inSheet = ticketsIn(google);
             for (Map.Entry<String, List<String>> row : expected.entrySet()) {
                 assertEquals(row.getValue(), inSheet.get(row.getKey()));
             }
         }
     }
 
-    private static long countFiles(Path dir) throws java.io.IOException {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (var files = Files.list(dir)) {
-            return files.filter(f -> !f.getFileName().toString().startsWith(".")).count();
-        }
+    private static Map<String, List<String>> ticketsIn(SheetsEmulator google) {
+        return Scenario.ticketsIn(Scenario.gridOrEmpty(google, "stop-sheet", "Tickets"));
     }
 }

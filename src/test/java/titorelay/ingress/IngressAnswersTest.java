@@ -289,7 +289,9 @@ class IngressAnswersTest {
         }
         TestRelay.await("the delivery to reach the inbox", Duration.ofSeconds(30),
                 () -> relay.inbox().size() == 1);
-        InboxEnvelope envelope = InboxEnvelope.parse(Files.readAllBytes(relay.inbox().get(0)));
+        List<Path> stored = relay.inbox();
+        assertEquals(1, stored.size(), "one delivery, written once: " + stored);
+        InboxEnvelope envelope = InboxEnvelope.parse(Files.readAllBytes(stored.get(0)));
         assertTrue(Arrays.equals(TICKET, envelope.body()));
         TestRelay.await("health to show the inbox up again", Duration.ofSeconds(10),
                 () -> !uncheckedHealth().contains("Cannot write into the inbox"));

@@ -52,8 +52,7 @@ class CsvSheetTest {
         try (SheetsEmulator google = SheetsEmulator.start()) {
             google.createSpreadsheet("tito-test-sheet");
             try (TestRelay relay = TestRelay.start(work.resolve("google-data"), SpreadsheetTest.googleSettings(google))) {
-                scenario(relay);
-                Thread.sleep(500);
+                scenario(relay); // each delivery's row written before the next is sent
                 googleTickets = google.grid("tito-test-sheet", "Tickets");
                 googleRegistrations = google.grid("tito-test-sheet", "Registrations");
             }
@@ -61,7 +60,6 @@ class CsvSheetTest {
         Path csvData = work.resolve("csv-data");
         try (TestRelay relay = TestRelay.start(csvData, Map.of())) {
             scenario(relay);
-            Thread.sleep(500);
         }
         assertEquals(googleTickets, csv(csvData.resolve("sheets/Tickets.csv")));
         assertEquals(googleRegistrations, csv(csvData.resolve("sheets/Registrations.csv")));

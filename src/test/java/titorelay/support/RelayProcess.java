@@ -21,6 +21,9 @@ import titorelay.signature.TitoSignature;
  */
 public final class RelayProcess implements AutoCloseable {
 
+    /** Ample for a start on a loaded two-core machine, which also dispatches what an earlier run left. */
+    private static final Duration STARTUP_PATIENCE = Duration.ofSeconds(90);
+
     private final Process process;
     private final Path log;
     private final int port;
@@ -59,31 +62,42 @@ public final class RelayProcess implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .start();
         RelayProcess relay = new RelayProcess(process, log, port, managementPort);
-        relay.awaitHealthy(Duration.ofSeconds(60));
+        try {
+            relay.awaitHealthy(STARTUP_PATIENCE);
+        } catch (Exception | AssertionError notHealthy) {
+            process.destroyForcibly(); // never left running behind a failed test
+            process.waitFor();
+            throw notHealthy;
+        }
         return relay;
     }
 
+    /** Until health answers UP; else fails with the relay's last health answer and its log. */
     private void awaitHealthy(Duration timeout) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
+        String lastAnswer = "none (the management port never answered)";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the relay exited during start-up:\n" + Files.readString(log));
+                throw new AssertionError("the relay exited during start-up (status " + process.exitValue() + "):\n"
+                                         + Files.readString(log));
             }
             try {
                 HttpResponse<String> health = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + managementPort + "/observe/health")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                        URI.create("http://127.0.0.1:" + managementPort + "/observe/health"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
                 if (health.statusCode() == 200 && health.body().contains("UP")) {
                     return;
                 }
+                lastAnswer = health.statusCode() + " " + health.body();
             } catch (IOException notYet) {
                 // still starting
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("the relay did not become healthy:\n" + Files.readString(log));
+        throw new AssertionError("the relay did not become healthy within " + timeout + "; its health said: " + lastAnswer
+                                 + "\nits log:\n" + Files.readString(log));
     }
 
     public RawHttp.Answer send(String name, byte[] body) throws IOException {

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import titorelay.inbox.InboxEnvelope;
+import titorelay.sheets.SheetsEmulator;
 import titorelay.support.TitoSender.Delivery;
 
 /**
@@ -72,6 +73,11 @@ public final class Scenario {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A tab of an emulated spreadsheet; empty while it does not exist (the relay makes it at its first write). */
+    public static List<List<String>> gridOrEmpty(SheetsEmulator google, String spreadsheetId, String tab) {
+        return google.tabs(spreadsheetId).contains(tab) ? google.grid(spreadsheetId, tab) : List.of();
     }
 
     /** The Tickets tab as slug → [State, Name], read from a grid (header first). */

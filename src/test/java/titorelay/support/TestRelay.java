@@ -127,7 +127,7 @@ public final class TestRelay implements AutoCloseable {
                 .sum();
     }
 
-    /** Deliveries waiting in the inbox (complete files only; writes in progress are hidden files). */
+    /** Deliveries waiting in the inbox (complete files only: writes in progress are hidden files, left out). */
     public List<Path> inbox() {
         // A 202 means durable in the inbox journal; the delivery's file follows within moments.
         InboxJournal journal = camelContext().getRegistry().lookupByNameAndType("inboxJournal", InboxJournal.class);
@@ -141,18 +141,22 @@ public final class TestRelay implements AutoCloseable {
         return files(dataDir.resolve("inbox"));
     }
 
-    /** Dead letters written whole (one being written is a hidden .writing- file until it is complete). */
+    /** Dead letters kept (whole ones only: each is written under a hidden name, then renamed). */
     public List<Path> deadLetters() {
-        return files(dataDir.resolve("dead-letters")).stream()
-                .filter(file -> !file.getFileName().toString().startsWith(".")).toList();
+        return files(dataDir.resolve("dead-letters"));
     }
 
-    private static List<Path> files(Path dir) {
+    /**
+     * The visible files of a directory, as a user's {@code ls} shows them. A hidden file is a write in progress that
+     * is renamed when done: listing it would race with the rename (listed, then gone when read).
+     */
+    public static List<Path> files(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return files.filter(file -> !file.getFileName().toString().startsWith("."))
+                    .filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
