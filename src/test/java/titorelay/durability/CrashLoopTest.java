@@ -76,7 +76,8 @@ class CrashLoopTest {
             Future<?> kills = killer.submit(() -> {
                 for (int kill = 1; kill <= KILLS; kill++) {
                     Thread.sleep(1000 + random.nextInt(2500));
-                    relay.get().kill();
+                    assertEquals(RelayProcess.KILLED_BY_SIGKILL, relay.get().kill(),
+                            "kill " + kill + " landed on a running relay");
                     relay.set(RelayProcess.start(dataDir, "run" + kill, settings, port, managementPort));
                 }
                 return null;

@@ -117,7 +117,7 @@ class CrashRecoveryTest {
         // inbox, or only in its journal if its file was not written yet.
         RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
         List<Sent> acknowledged = sendAll(first, deliveries);
-        first.kill();
+        assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         assertEquals(deliveries.size(), acknowledged.size(), "a healthy relay acknowledges every valid webhook");
         System.out.printf("Killed with %d of %d acknowledged deliveries in the inbox%n", inboxSize(dataDir), acknowledged.size());
 
@@ -147,7 +147,7 @@ class CrashRecoveryTest {
 
         RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
         List<Sent> acknowledged = sendAll(first, deliveries);
-        first.kill();
+        assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         assertEquals(deliveries.size(), acknowledged.size());
         // Inbox files are not fsync'd (the journal is): after a power cut, any of them may be gone or empty.
         try (var files = Files.list(dataDir.resolve("inbox"))) {
@@ -179,7 +179,8 @@ class CrashRecoveryTest {
 
         RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of());
         List<Sent> acknowledged = sendAll(first, deliveries);
-        first.kill(); // dispatch is still working through the inbox
+        // dispatch is still working through the inbox
+        assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         assertEquals(deliveries.size(), acknowledged.size());
         System.out.printf("Killed with %d deliveries dispatched and %d still in the inbox%n",
                 dispatchedKeys(first).size(), inboxSize(dataDir));
@@ -206,7 +207,7 @@ class CrashRecoveryTest {
         for (Sent delivery : deliveries) { // one at a time: the journal holds them in this order
             assertEquals(202, first.send(delivery.name(), delivery.body()).status());
         }
-        first.kill();
+        assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         // A power cut lost the inbox files, so every delivery must come from the journal ...
         try (var files = Files.list(dataDir.resolve("inbox"))) {
             for (Path file : files.toList()) {

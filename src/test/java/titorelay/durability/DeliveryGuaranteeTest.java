@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeliveryGuaranteeTest {
 
     private static final long SEED = Long.getLong("guarantee.seed", 5L);
+    private static final Duration FAULT_SHOWN = Duration.ofSeconds(20);
 
     @TempDir
     Path work;
@@ -117,24 +118,35 @@ class DeliveryGuaranteeTest {
     void sinkOutagesEndExactlyRightWithoutDeadLetters() throws Exception {
         Scenario scenario = new Scenario(SEED, 200, 50, 50, 20);
         google.failShare(0.3, 503, SEED);
+        google.failNext(1, 503);
         smtp.stop();
         TitoSender sender = new TitoSender(relay::port, TestRelay.TOKEN);
-        // The outages end on a timetable, beside the sender; if that fails (the SMTP port taken), the test says so.
+        // The outages end on a timetable, beside the sender, each once it has shown (an email refused, a 503 and a
+        // 429 served); if that fails (the SMTP port taken, a fault never served), the test says so.
         CompletableFuture<Void> recovery = CompletableFuture.runAsync(() -> {
             try {
                 Thread.sleep(1500);
+                TestRelay.await("an email failed while the SMTP server is down", FAULT_SHOWN,
+                        () -> TestRelay.uncheck(() -> emailFailures() > 0));
                 smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
                 smtp.start();
                 Thread.sleep(1500);
+                TestRelay.await("a 503 served", FAULT_SHOWN, () -> google.answered(503) > 0);
                 google.failShare(0.3, 429, SEED + 1);
+                google.failNext(1, 429);
                 Thread.sleep(1500);
+                TestRelay.await("a 429 served", FAULT_SHOWN, () -> google.answered(429) > 0);
                 google.clearFaults();
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
         sender.sendAll(scenario.deliveries, 8);
-        recovery.get(30, TimeUnit.SECONDS);
+        recovery.get(3 * FAULT_SHOWN.toSeconds() + 10, TimeUnit.SECONDS);
         assertExactly(scenario);
+    }
+
+    private double emailFailures() throws Exception {
+        return relay.counter("camel_exchanges_failed_total", "routeId=\"organizer-email\"");
     }
 }

@@ -181,11 +181,25 @@ public final class SheetsEmulator implements AutoCloseable {
     }
 
     /**
-     * One line per request received, in arrival order: method, decoded path, status, and "gzip" when the body came
-     * compressed; for diagnosing a failing test.
+     * One line per request answered, in the order of the answers: method, decoded path, "held" when
+     * {@link #hangNext} held it, status, and "gzip" when the body came compressed.
      */
     public synchronized List<String> requestLog() {
         return List.copyOf(log);
+    }
+
+    /** How many requests were answered with this status, faults included: what a fault test shows happened. */
+    public long answered(int status) {
+        return linesWithWord(String.valueOf(status));
+    }
+
+    /** How many requests {@link #hangNext} held. */
+    public long held() {
+        return linesWithWord("held");
+    }
+
+    private synchronized long linesWithWord(String word) {
+        return log.stream().filter(line -> List.of(line.split(" ")).contains(word)).count();
     }
 
     /** The next {@code count} requests are answered with {@code status} and not processed. */
@@ -291,7 +305,8 @@ public final class SheetsEmulator implements AutoCloseable {
                 }
             }
             synchronized (this) {
-                log.add(method + " " + decodePath(rawPath) + " " + reply.status() + (gzip ? " gzip" : ""));
+                log.add(method + " " + decodePath(rawPath) + (fault.hang() != null ? " held " : " ") + reply.status()
+                        + (gzip ? " gzip" : ""));
             }
             send(exchange, reply);
         } catch (IOException e) {

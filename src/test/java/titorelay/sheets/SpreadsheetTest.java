@@ -224,19 +224,26 @@ class SpreadsheetTest {
 
     @Test
     void quotaErrorsServerErrorsAndAHangStillEndExactlyRight() throws Exception {
+        // Faults at random throughout, and on top of them, in turn: two 429s, two 503s, then one request held past
+        // the relay's time-out; each phase waits until the emulator has served its fault.
         google.failShare(0.3, 429, 7);
-        google.hangNext(Duration.ofSeconds(3));
+        google.failNext(2, 429);
         Map<String, String> expectedState = new java.util.TreeMap<>();
         for (int i = 0; i < 40; i++) {
             String state = i % 2 == 0 ? "complete" : "incomplete";
             relay.send("ticket.updated", Tickets.ticket("ti_fault_" + i, state, "Person " + i, "2022-03-26 08:00:00 UTC"));
             expectedState.put("ti_fault_" + i, state);
             if (i == 20) {
+                await("two 429s served", PATIENCE, () -> google.answered(429) >= 2);
                 google.failShare(0.3, 503, 11);
+                google.failNext(2, 503);
+                await("two 503s served", PATIENCE, () -> google.answered(503) >= 2);
+                google.hangNext(Duration.ofSeconds(3));
             }
         }
         awaitRows("Tickets", 40);
         google.clearFaults();
+        await("the held request answered", PATIENCE, () -> google.held() == 1);
         Map<String, String> actual = tab("Tickets").stream().skip(1)
                 .collect(Collectors.toMap(r -> r.get(0), r -> r.get(2), (a, b) -> a + "|" + b, java.util.TreeMap::new));
         assertEquals(expectedState, actual);
@@ -248,6 +255,7 @@ class SpreadsheetTest {
         google.denyAccess(SPREADSHEET, true);
         relay.send("ticket.updated", Tickets.ticket("ti_denied", "complete", "Denied Person", "2022-03-26 08:00:00 UTC"));
         await("a dead letter", PATIENCE, () -> relay.deadLetters().size() == 1);
+        assertTrue(google.answered(403) > 0, "the emulator answered 403: " + google.requestLog());
         String health = relay.health();
         assertTrue(health.contains("DOWN") && health.contains("share it"), health);
         String kept = Files.readString(relay.deadLetters().get(0));

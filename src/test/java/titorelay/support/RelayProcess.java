@@ -149,10 +149,16 @@ public final class RelayProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** SIGKILL: no shutdown hook, no flush, nothing graceful. */
-    public void kill() throws InterruptedException {
+    /** The exit status of a process ended by SIGKILL (signal 9): 128 + the signal's number. */
+    public static final int KILLED_BY_SIGKILL = 128 + 9;
+
+    /**
+     * SIGKILL: no shutdown hook, no flush, nothing graceful. Returns the exit status: {@link #KILLED_BY_SIGKILL}
+     * when the signal landed, the process's own status if it had already exited.
+     */
+    public int kill() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor();
+        return process.waitFor();
     }
 
     public List<String> logLines() throws IOException {
