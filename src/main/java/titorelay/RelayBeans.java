@@ -44,6 +44,7 @@ import titorelay.signature.SecurityTokens;
 import titorelay.signature.TitoSignature;
 import titorelay.signature.VerifyTitoSignature;
 import titorelay.storage.DataDirectory;
+import titorelay.tito.TitoApiWiring;
 
 /**
  * The Java steps that routes/*.yaml refer to by name. (Bound in {@link #configure}, which Camel Main calls once,
@@ -97,6 +98,7 @@ public class RelayBeans implements CamelConfiguration {
         WebhookPortLimits limits = WebhookPortLimits.fromSettings(camelContext, key -> property(camelContext, key));
         registry.bind("vertx", limits.vertxFor(port));
         RequestGuard.install(camelContext, port, property(camelContext, "tito.path"), limits);
+        TitoApiWiring.install(camelContext, key -> property(camelContext, key));
     }
 
     /** The inbox's group commit: a webhook is fsync'd in a journal together with the others arriving with it. */

@@ -1,0 +1,62 @@
+package titorelay.tito;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up the mirror of Tito through its Admin API: binds the {@code titoApiPass} and {@code reconciledCancellation}
+ * steps that routes/tito-api.yaml calls, the {@code tito-api} health check and the metrics. Without tito.api-token the
+ * pass does nothing.
+ */
+public final class TitoApiWiring {
+
+    private TitoApiWiring() {
+    }
+
+    public static void install(CamelContext camelContext, Function<String, String> setting) throws Exception {
+        TitoApiSettings settings = TitoApiSettings.from(setting);
+        camelContext.getRegistry().bind("reconciledCancellation", new ReconciledCancellation(camelContext));
+        if (!settings.enabled()) {
+            camelContext.getRegistry().bind("titoApiPass", (org.apache.camel.Processor) exchange -> { });
+            LoggerFactory.getLogger(TitoApiWiring.class).info("No tito.api-token: the sheet gets webhooks only (no"
+                                                              + " backfill or reconcile through Tito's Admin API)");
+            return;
+        }
+        TitoApiClient client = new TitoApiClient(settings, Long.parseLong(setting.apply("relay.tito-api.retry-delay-ms")),
+                Integer.parseInt(setting.apply("relay.tito-api.max-retries")));
+        TitoMirror mirror = new TitoMirror(camelContext, settings, client,
+                new MirrorProgress(Path.of(setting.apply("relay.data-dir"))),
+                Duration.ofMillis(Long.parseLong(setting.apply("relay.tito-api.reconcile-overlap-ms"))),
+                "direct:tito-api-record");
+        camelContext.getRegistry().bind("titoApiPass", mirror);
+        HealthCheckRegistry.get(camelContext).register(new TitoApiHealthCheck(mirror));
+        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+                if (event instanceof CamelEvent.CamelContextStartedEvent && meters != null) {
+                    for (RecordKind kind : RecordKind.values()) {
+                        FunctionCounter.builder("tito.api.records.fetched", mirror, m -> m.fetched(kind))
+                                .tag("kind", kind.path)
+                                .description("records fetched from Tito's Admin API (backfill and reconcile)")
+                                .register(meters);
+                    }
+                    Gauge.builder("tito.api.last.reconcile", mirror, TitoMirror::lastSuccess).baseUnit("seconds")
+                            .description("when a backfill or reconcile pass last succeeded for every event (epoch"
+                                         + " seconds; 0: not since the start)")
+                            .register(meters);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,248 @@
+package titorelay.tito;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.service.ServiceHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pass of the mirror, run by routes/tito-api.yaml's timer. For each configured event: at its first start a
+ * backfill pages through every ticket and registration (every state), resuming after the last page that reached the
+ * sheet; once that is done, each later pass asks only for what changed since the last successful one (updated_at at
+ * or after its start, less an overlap). Each page's records go to {@code direct:tito-api-record} all at once, and the
+ * next page is asked for only once every one of them is written (so memory holds one page), then the progress is
+ * kept on disk. A failed pass changes no progress: the next interval does it again.
+ */
+public final class TitoMirror implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TitoMirror.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PAGE_SIZE = 1000; // Tito's largest
+    private static final DateTimeFormatter SEARCH_TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'+UTC'").withZone(ZoneOffset.UTC);
+
+    public static final String FOUND_BY = "TitoApiFoundBy";
+    public static final String EVENT = "TitoApiEvent";
+
+    private final CamelContext camelContext;
+    private final TitoApiSettings settings;
+    private final TitoApiClient client;
+    private final MirrorProgress progress;
+    private final Duration overlap;
+    private final String recordUri;
+    private final Clock clock = Clock.systemUTC();
+    private final Map<RecordKind, AtomicLong> fetched = Map.of(RecordKind.TICKETS, new AtomicLong(),
+            RecordKind.REGISTRATIONS, new AtomicLong());
+    private final AtomicLong lastSuccess = new AtomicLong();
+    private final AtomicReference<String> problem = new AtomicReference<>();
+    private AsyncProducer producer;
+
+    TitoMirror(CamelContext camelContext, TitoApiSettings settings, TitoApiClient client, MirrorProgress progress,
+            Duration overlap, String recordUri) {
+        this.camelContext = camelContext;
+        this.settings = settings;
+        this.client = client;
+        this.progress = progress;
+        this.overlap = overlap;
+        this.recordUri = recordUri;
+    }
+
+    /** What is wrong with the settings (Tito answered 401 or 404), naming the one to fix; null if nothing is. */
+    public String problem() {
+        return problem.get();
+    }
+
+    public long fetched(RecordKind kind) {
+        return fetched.get(kind).get();
+    }
+
+    /** When a pass last succeeded for every event (epoch seconds; 0: never since the start). */
+    public long lastSuccess() {
+        return lastSuccess.get();
+    }
+
+    /**
+     * Runs the pass on a thread of its own, the timer's waiting for it: the records' exchanges must not be queued
+     * behind the timer's exchange on the thread that runs it (Camel's reactive executor would run them only after it).
+     */
+    @Override
+    public void process(Exchange timer) throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "tito-api-pass"));
+        try {
+            thread.submit(() -> {
+                pass();
+                return null;
+            }).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    private synchronized void pass() throws InterruptedException {
+        String settingProblem = null;
+        boolean allDone = true;
+        for (String event : settings.events()) {
+            try {
+                if (!progress.backfillDone(event)) {
+                    backfill(event);
+                } else {
+                    reconcile(event);
+                }
+            } catch (TitoApiException e) {
+                allDone = false;
+                if (e.settingToFix() != null) {
+                    settingProblem = e.getMessage();
+                    LOG.error("{}. Webhooks are still received and dispatched; the mirror tries again at the next pass.",
+                            e.getMessage());
+                } else {
+                    LOG.warn("The pass over event {} failed ({}); nothing of it is counted as done, and the next pass"
+                             + " does it again", event, e.getMessage());
+                }
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                allDone = false;
+                LOG.warn("The pass over event {} failed ({}); nothing of it is counted as done, and the next pass does"
+                         + " it again", event, e.toString());
+            }
+        }
+        problem.set(settingProblem);
+        if (allDone) {
+            lastSuccess.set(clock.instant().getEpochSecond());
+        }
+    }
+
+    private void backfill(String event) throws Exception {
+        Instant started = progress.backfillStarted(event, clock.instant());
+        for (RecordKind kind : RecordKind.values()) {
+            if (progress.listDone(event, kind)) {
+                continue;
+            }
+            int from = progress.lastPage(event, kind) + 1;
+            LOG.info("Backfill of event {}: {} from page {} ({} per page)", event, kind.path, from, PAGE_SIZE);
+            pages(event, kind, List.of(), from, "backfill");
+            progress.markListDone(event, kind);
+        }
+        // Whatever changed while the backfill ran is fetched by the next pass.
+        progress.reconciledUntil(event, started);
+        LOG.info("Backfill of event {} done", event);
+    }
+
+    private void reconcile(String event) throws Exception {
+        Instant started = clock.instant();
+        String since = SEARCH_TIME.format(progress.reconciledUntil(event).minus(overlap));
+        long before = fetched(RecordKind.TICKETS) + fetched(RecordKind.REGISTRATIONS);
+        for (RecordKind kind : RecordKind.values()) {
+            pages(event, kind, List.of(Map.entry("search[updated_at][gte]", since)), 1, "reconcile");
+        }
+        progress.reconciledUntil(event, started);
+        LOG.info("Reconciled event {}: {} record(s) changed since {}", event,
+                fetched(RecordKind.TICKETS) + fetched(RecordKind.REGISTRATIONS) - before, since);
+    }
+
+    /**
+     * Every page of a list from page {@code from} on, in creation order (a record changed meanwhile keeps its place;
+     * one created meanwhile comes last), each page's records in the sheet before the next page is asked for.
+     */
+    private void pages(String event, RecordKind kind, List<Map.Entry<String, String>> filters, int from, String foundBy)
+            throws Exception {
+        int sent = (from - 1) * PAGE_SIZE;
+        for (int page = from; ; page++) {
+            List<Map.Entry<String, String>> parameters = new ArrayList<>(filters);
+            kind.states.forEach(state -> parameters.add(Map.entry("search[states][]", state)));
+            if (kind.expand != null) {
+                parameters.add(Map.entry("expand", kind.expand));
+            }
+            parameters.add(Map.entry("search[sort]", "created_at"));
+            parameters.add(Map.entry("search[direction]", "asc"));
+            parameters.add(Map.entry("page[size]", String.valueOf(PAGE_SIZE)));
+            parameters.add(Map.entry("page[number]", String.valueOf(page)));
+            JsonNode answer = client.get(event, kind.path, parameters);
+            JsonNode records = answer.path(kind.path);
+            fetched.get(kind).addAndGet(records.size());
+            toSheet(event, kind, records, foundBy);
+            sent += records.size();
+            if ("backfill".equals(foundBy)) {
+                progress.pageDone(event, kind, page);
+            }
+            JsonNode meta = answer.path("meta");
+            LOG.info("Tito API {} of event {}: {} page {}, {} of {} record(s)", foundBy, event, kind.path, page,
+                    sent, meta.path("total_count").asText("?"));
+            if (meta.path("next_page").isNull() || meta.path("next_page").isMissingNode() || records.isEmpty()) {
+                return;
+            }
+        }
+    }
+
+    /** Sends a page's records at once and waits until every one is written (the sink writes them in one flush). */
+    private void toSheet(String event, RecordKind kind, JsonNode records, String foundBy) throws Exception {
+        if (producer == null) {
+            producer = camelContext.getEndpoint(recordUri).createAsyncProducer();
+            ServiceHelper.startService(producer);
+        }
+        CountDownLatch written = new CountDownLatch(records.size());
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        for (JsonNode record : records) {
+            ObjectNode copy = (ObjectNode) record;
+            if (!copy.has("event")) {
+                copy.putObject("event").put("slug", event); // what the webhooks' event.slug gives
+            }
+            Exchange exchange = new DefaultExchange(camelContext);
+            exchange.getMessage().setHeader("X-Webhook-Name", kind.webhookName);
+            exchange.getMessage().setHeader(FOUND_BY, foundBy);
+            exchange.getMessage().setHeader(EVENT, event);
+            exchange.getMessage().setHeader("TitoDeliveryKey", key(kind, copy));
+            exchange.getMessage().setBody(JSON.convertValue(copy, Map.class));
+            producer.process(exchange, doneSync -> {
+                if (exchange.getException() != null) {
+                    failure.compareAndSet(null, exchange.getException());
+                }
+                written.countDown();
+            });
+        }
+        while (!written.await(1, TimeUnit.SECONDS)) {
+            if (!camelContext.getStatus().isStarted()) {
+                throw new IllegalStateException("the relay is stopping");
+            }
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a row of event " + event + " could not be written: " + failure.get().getMessage(),
+                    failure.get());
+        }
+    }
+
+    /** One record in one state at one time: the same key each time a pass finds it unchanged. */
+    private static String key(RecordKind kind, JsonNode record) throws Exception {
+        String fact = kind.webhookName + "\n" + record.path("slug").asText() + "\n" + record.path("state").asText() + "\n"
+                      + record.path("updated_at").asText();
+        return "api-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(fact.getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,152 @@
+package titorelay.tito;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.TestRelay;
+import titorelay.tito.ApiFacts.RegistrationFact;
+import titorelay.tito.ApiFacts.TicketFact;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static titorelay.tito.ApiFacts.EVENT;
+
+/** Backfill through Tito's Admin API: the rows it makes are the rows the webhooks make, and never go back in time. */
+class TitoApiBackfillTest {
+
+    private static final Instant T = Instant.parse("2022-03-26T07:36:07Z");
+
+    @TempDir
+    Path work;
+
+    /** Every ticket state (and one of an archived release) and every registration state, each with its own facts. */
+    private static final List<RegistrationFact> REGISTRATIONS = List.of(
+            new RegistrationFact("reg_paid", "paid", "Paid Person", T),
+            new RegistrationFact("reg_unpaid", "unpaid", "Unpaid Person", T.plusSeconds(1)),
+            new RegistrationFact("reg_complete", "complete", "Complete Person", T.plusSeconds(2)),
+            new RegistrationFact("reg_confirmed", "confirmed", "Confirmed Person", T.plusSeconds(3)),
+            new RegistrationFact("reg_incomplete", "incomplete", "Incomplete Person", T.plusSeconds(4)),
+            new RegistrationFact("reg_cancelled", "cancelled", "Cancelled Person", T.plusSeconds(5)));
+    private static final List<TicketFact> TICKETS = List.of(
+            new TicketFact("ti_complete", "complete", false, "Ann Complete", "reg_paid", "IE", T),
+            new TicketFact("ti_incomplete", "incomplete", false, "Ben Incomplete", "reg_incomplete", "DE", T.plusSeconds(10)),
+            new TicketFact("ti_unassigned", "unassigned", false, "", "reg_unpaid", "FR", T.plusSeconds(20)),
+            new TicketFact("ti_void", "void", false, "Cid Void", "reg_cancelled", "US", T.plusSeconds(30)),
+            new TicketFact("ti_archived", "complete", true, "Dee Archived", "reg_confirmed", "UK", T.plusSeconds(40)));
+
+    @Test
+    void aBackfilledEventHasTheRowsItsWebhooksWouldGiveCellByCell() throws Exception {
+        Path byWebhooks = work.resolve("webhooks");
+        try (TestRelay relay = TestRelay.start(byWebhooks)) {
+            List<String> names = new ArrayList<>();
+            List<byte[]> bodies = new ArrayList<>();
+            for (RegistrationFact fact : REGISTRATIONS) {
+                names.add(ApiFacts.webhookName(fact));
+                bodies.add(ApiFacts.webhook(fact));
+            }
+            for (TicketFact fact : TICKETS) {
+                names.add(ApiFacts.webhookName(fact));
+                bodies.add(ApiFacts.webhook(fact));
+            }
+            ApiFacts.sendAll(relay, names, bodies);
+        }
+
+        Path byApi = work.resolve("api");
+        try (TitoApiEmulator tito = TitoApiEmulator.start(ApiFacts.ACCOUNT, ApiFacts.TOKEN)) {
+            ApiFacts.toEmulator(tito, TICKETS, REGISTRATIONS);
+            try (TestRelay relay = TestRelay.start(byApi, ApiFacts.apiSettings(tito, "0"))) {
+                awaitPass(relay);
+                assertEquals(TICKETS.size(), relay.counter("tito_api_records_fetched_total", "kind=\"tickets\""));
+                assertEquals(REGISTRATIONS.size(),
+                        relay.counter("tito_api_records_fetched_total", "kind=\"registrations\""));
+            }
+            // Void, archived and cancelled records are hidden unless asked for: every state was named.
+            String ticketList = tito.requestLog().stream().filter(l -> l.contains("/tickets?")).findFirst().orElseThrow();
+            for (String state : List.of("complete", "incomplete", "unassigned", "void", "archived")) {
+                assertTrue(ticketList.contains("search[states][]=" + state), ticketList);
+            }
+            assertTrue(ticketList.contains("page[size]=1000") && ticketList.contains("expand=registration,release,answers"),
+                    ticketList);
+        }
+
+        Map<String, Map<String, String>> webhookTickets = ApiFacts.rows(byWebhooks, "Tickets");
+        Map<String, Map<String, String>> apiTickets = ApiFacts.rows(byApi, "Tickets");
+        assertEquals(webhookTickets.keySet(), apiTickets.keySet());
+        assertEquals(TICKETS.size(), apiTickets.size());
+        for (TicketFact fact : TICKETS) {
+            Map<String, String> expected = webhookTickets.get(fact.slug());
+            assertEquals(expected, apiTickets.get(fact.slug()), "the row of " + fact.slug());
+            // And the webhook rows hold the facts, so the comparison compares something.
+            assertEquals(fact.state(), expected.get("State"));
+            assertEquals(fact.registration(), expected.get("Registration"));
+            assertEquals("Land " + fact.country(), expected.get("Where do you live?"));
+            assertEquals(fact.updatedAt().toString(), expected.get("Updated at"));
+            assertEquals("Standard", expected.get("Release"));
+            assertEquals(EVENT, expected.get("Event"));
+        }
+
+        Map<String, Map<String, String>> webhookRegistrations = ApiFacts.rows(byWebhooks, "Registrations");
+        Map<String, Map<String, String>> apiRegistrations = ApiFacts.rows(byApi, "Registrations");
+        assertEquals(REGISTRATIONS.size(), apiRegistrations.size());
+        for (RegistrationFact fact : REGISTRATIONS) {
+            Map<String, String> expected = new java.util.LinkedHashMap<>(webhookRegistrations.get(fact.slug()));
+            Map<String, String> actual = new java.util.LinkedHashMap<>(apiRegistrations.get(fact.slug()));
+            // What the two shapes cannot both say: a registration webhook has no state field (only its name says
+            // what happened, here "cancelled"), and an API registration has no currency.
+            assertEquals(fact.state(), actual.remove("State"), "the API's state of " + fact.slug());
+            String webhookState = expected.remove("State");
+            assertEquals("cancelled".equals(fact.state()) ? "cancelled" : "", webhookState);
+            assertEquals("USD", expected.remove("Currency"));
+            assertEquals("", actual.remove("Currency"));
+            assertEquals(expected, actual, "the row of " + fact.slug());
+            assertEquals("6", expected.get("Tickets"));
+            assertEquals("270.0", expected.get("Total"));
+        }
+    }
+
+    @Test
+    void aBackfillRacingNewerWebhooksNeverPutsAnOldStateBack() throws Exception {
+        TicketFact older = new TicketFact("ti_raced", "complete", false, "Old Name", "reg_paid", "IE", T);
+        TicketFact newer = new TicketFact("ti_raced", "void", false, "New Name", "reg_paid", "IE", T.plusSeconds(3600));
+        TicketFact apiNewer = new TicketFact("ti_late", "complete", false, "Api Name", "reg_paid", "DE", T.plusSeconds(3600));
+        TicketFact lateWebhook = new TicketFact("ti_late", "incomplete", false, "Late Name", "reg_paid", "DE", T);
+        RegistrationFact registrationOlder = new RegistrationFact("reg_paid", "paid", "Old Buyer", T);
+        RegistrationFact registrationNewer = new RegistrationFact("reg_paid", "cancelled", "New Buyer", T.plusSeconds(60));
+
+        try (TitoApiEmulator tito = TitoApiEmulator.start(ApiFacts.ACCOUNT, ApiFacts.TOKEN)) {
+            ApiFacts.toEmulator(tito, List.of(older, apiNewer), List.of(registrationOlder));
+            tito.holdWhen(request -> true); // the backfill waits until the newer webhooks are in the sheet
+            try (TestRelay relay = TestRelay.start(work.resolve("data"), ApiFacts.apiSettings(tito, "0"))) {
+                ApiFacts.sendAll(relay, List.of("ticket.voided", "registration.cancelled"),
+                        List.of(ApiFacts.webhook(newer), ApiFacts.webhook(registrationNewer)));
+                tito.releaseHeld();
+                awaitPass(relay);
+                assertEquals(3, relay.counter("tito_api_records_fetched_total"), "the backfill fetched them all");
+                // A webhook older than what the backfill wrote, arriving after it.
+                ApiFacts.sendAll(relay, List.of("ticket.updated"), List.of(ApiFacts.webhook(lateWebhook)));
+
+                Map<String, Map<String, String>> tickets = ApiFacts.rows(relay.dataDir(), "Tickets");
+                assertEquals("void", tickets.get("ti_raced").get("State"));
+                assertEquals("New Name", tickets.get("ti_raced").get("Name"));
+                assertEquals(newer.updatedAt().toString(), tickets.get("ti_raced").get("Updated at"));
+                assertEquals("complete", tickets.get("ti_late").get("State"));
+                assertEquals("Api Name", tickets.get("ti_late").get("Name"));
+                Map<String, String> registration = ApiFacts.rows(relay.dataDir(), "Registrations").get("reg_paid");
+                assertEquals("cancelled", registration.get("State"));
+                assertEquals("New Buyer", registration.get("Name"));
+            }
+        }
+    }
+
+    /** Until a pass has succeeded for every event (its rows are then in the sheet). */
+    static void awaitPass(TestRelay relay) throws InterruptedException {
+        TestRelay.await("a successful pass over Tito's API", Duration.ofSeconds(30),
+                () -> TestRelay.uncheck(() -> ApiFacts.metric(relay.metrics(), "tito_api_last_reconcile_seconds") > 0));
+    }
+}
