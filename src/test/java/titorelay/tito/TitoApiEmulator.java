@@ -71,6 +71,7 @@ public final class TitoApiEmulator implements AutoCloseable {
     private CountDownLatch holdRelease = new CountDownLatch(0);
     private final AtomicInteger nextId = new AtomicInteger(1000);
     private final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
+    private final AtomicInteger held = new AtomicInteger();
 
     private TitoApiEmulator(HttpServer server, ExecutorService executor, String account, String token) {
         this.server = server;
@@ -215,15 +216,20 @@ public final class TitoApiEmulator implements AutoCloseable {
         holdRelease.countDown();
     }
 
+    /** How many requests {@link #holdWhen} has held. */
+    public int held() {
+        return held.get();
+    }
+
     /** How many requests whose path ends with {@code pathEnd} were answered {@code status} (0: any status). */
     public int served(String pathEnd, int status) {
         return served.entrySet().stream()
-                .filter(e -> e.getKey().split(" ")[0].endsWith(pathEnd)
+                .filter(e -> e.getKey().split(" ")[1].endsWith(pathEnd)
                              && (status == 0 || e.getKey().endsWith(" " + status)))
                 .mapToInt(e -> e.getValue().get()).sum();
     }
 
-    /** One line per request answered: "METHOD path?decoded-query STATUS". */
+    /** One line per request answered: "METHOD path?decoded-query STATUS records=N at=EPOCH-MILLIS". */
     public synchronized List<String> requestLog() {
         return List.copyOf(log);
     }
@@ -260,6 +266,7 @@ public final class TitoApiEmulator implements AutoCloseable {
                 }
             }
             if (hold != null) {
+                held.incrementAndGet();
                 hold.await(60, TimeUnit.SECONDS);
             }
             if (fault != null) {
@@ -283,8 +290,10 @@ public final class TitoApiEmulator implements AutoCloseable {
             body = error(400, String.valueOf(e.getMessage()));
         }
         served.computeIfAbsent(http.getRequestMethod() + " " + path + " " + status, k -> new AtomicInteger()).incrementAndGet();
+        int records = body == null ? 0 : body.path("tickets").size() + body.path("registrations").size();
         synchronized (this) {
-            log.add(http.getRequestMethod() + " " + request + " " + status);
+            log.add(http.getRequestMethod() + " " + request + " " + status + " records=" + records + " at="
+                    + System.currentTimeMillis());
         }
         byte[] bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
         http.getResponseHeaders().set("Content-Type", "application/json");

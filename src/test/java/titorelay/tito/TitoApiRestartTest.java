@@ -1,0 +1,63 @@
+package titorelay.tito;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.RelayProcess;
+import titorelay.support.TestRelay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A relay killed in the middle of a backfill resumes after the last page that reached the sheet. */
+class TitoApiRestartTest {
+
+    private static final int TICKETS = 2_500; // three pages of 1,000
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aBackfillKilledBetweenPagesResumesAndLeavesTheSheetComplete() throws Exception {
+        Path data = work.resolve("data");
+        try (TitoApiEmulator tito = TitoApiEmulator.start(ApiFacts.ACCOUNT, ApiFacts.TOKEN)) {
+            tito.generate(ApiFacts.EVENT, TICKETS, Instant.parse("2022-03-26T07:36:27Z"));
+            int registrations = tito.event(ApiFacts.EVENT).registrations.size();
+            tito.holdWhen(request -> request.contains("/tickets?") && request.contains("page[number]=2"));
+            Map<String, String> settings = ApiFacts.apiSettings(tito, "0");
+
+            try (RelayProcess relay = RelayProcess.start(data, "first", settings)) {
+                TestRelay.await("the request for the second page", Duration.ofSeconds(30), () -> tito.held() == 1);
+                assertEquals(1000, ApiFacts.rows(data, "Tickets").size(), "the first page is in the sheet");
+                assertEquals(RelayProcess.KILLED_BY_SIGKILL, relay.kill());
+            }
+            tito.releaseHeld();
+            assertEquals(1, tito.requestLog().stream().filter(l -> l.contains("page[number]=1") && l.contains("/tickets?"))
+                    .count());
+
+            try (RelayProcess relay = RelayProcess.start(data, "second", settings)) {
+                TestRelay.await("the backfill done", Duration.ofSeconds(30),
+                        () -> TestRelay.uncheck(() -> relay.metric("tito_api_last_reconcile_seconds") > 0));
+                assertTrue(relay.logLines().stream().anyMatch(l -> l.contains("tickets from page 2")),
+                        "the second run resumed at page 2");
+            }
+            // Resumed, not redone: page 1 was asked for once, by the first run.
+            assertEquals(1, tito.requestLog().stream().filter(l -> l.contains("page[number]=1") && l.contains("/tickets?"))
+                    .count(), String.join("\n", tito.requestLog()));
+            Set<String> expected = new HashSet<>();
+            for (int i = 0; i < TICKETS; i++) {
+                expected.add("ti_" + ApiFacts.EVENT + "_" + i);
+            }
+            assertEquals(expected, ApiFacts.rows(data, "Tickets").keySet());
+            assertEquals(registrations, ApiFacts.rows(data, "Registrations").size());
+            assertTrue(Files.readString(data.resolve("tito-api/progress.properties")).contains("reconciled-until"));
+        }
+    }
+}
