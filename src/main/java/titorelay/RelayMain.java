@@ -34,7 +34,7 @@ public final class RelayMain {
      * '_'). Camel resolves most of these by itself, but ignores any variable ending in _PORT (it takes those for
      * Kubernetes service links), so CAMEL_SERVER_PORT would silently do nothing.
      */
-    static Map<String, String> environmentOverrides(Map<String, String> environment) throws IOException {
+    public static Map<String, String> environmentOverrides(Map<String, String> environment) throws IOException {
         Properties keys = new Properties();
         try (Reader reader = Files.newBufferedReader(PROPERTIES)) {
             keys.load(reader);
