@@ -45,17 +45,44 @@ public final class TitoApiClient {
     /** GET {event}/{path}?{parameters}: each entry a name and value, names repeatable (search[states][]). */
     public JsonNode get(String event, String path, List<Map.Entry<String, String>> parameters)
             throws TitoApiException, InterruptedException {
-        String query = parameters.stream().map(p -> encode(p.getKey()) + "=" + encode(p.getValue()))
-                .collect(Collectors.joining("&"));
-        return call("GET", event, path + (query.isEmpty() ? "" : "?" + query), null);
+        return parse(call("GET", event, path + query(parameters), null));
+    }
+
+    /**
+     * The same, read straight into maps and lists: a page of records becomes the bodies the routes take without a
+     * second copy of it in memory.
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> getPage(String event, String path, List<Map.Entry<String, String>> parameters)
+            throws TitoApiException, InterruptedException {
+        byte[] body = call("GET", event, path + query(parameters), null);
+        try {
+            return body.length == 0 ? Map.of() : JSON.readValue(body, Map.class);
+        } catch (IOException e) {
+            throw new TitoApiException(0, "Tito's answer to " + path + " is not JSON: " + e.getMessage(), null);
+        }
     }
 
     /** POST, PATCH or DELETE of {event}/{path} with a JSON body (or none). */
     public JsonNode send(String method, String event, String path, JsonNode body) throws TitoApiException, InterruptedException {
-        return call(method, event, path, body);
+        return parse(call(method, event, path, body));
     }
 
-    private JsonNode call(String method, String event, String pathAndQuery, JsonNode body)
+    private static String query(List<Map.Entry<String, String>> parameters) {
+        String query = parameters.stream().map(p -> encode(p.getKey()) + "=" + encode(p.getValue()))
+                .collect(Collectors.joining("&"));
+        return query.isEmpty() ? "" : "?" + query;
+    }
+
+    private static JsonNode parse(byte[] body) throws TitoApiException {
+        try {
+            return body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+        } catch (IOException e) {
+            throw new TitoApiException(0, "Tito's answer is not JSON: " + e.getMessage(), null);
+        }
+    }
+
+    private byte[] call(String method, String event, String pathAndQuery, JsonNode body)
             throws TitoApiException, InterruptedException {
         URI uri = URI.create(settings.apiUrl() + "/" + encode(settings.account()) + "/" + encode(event) + "/" + pathAndQuery);
         String what = method + " " + settings.account() + "/" + event + "/" + pathAndQuery.replaceAll("\\?.*", "");
@@ -76,7 +103,7 @@ public final class TitoApiClient {
                 HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
                 int status = response.statusCode();
                 if (status / 100 == 2) {
-                    return response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
+                    return response.body();
                 }
                 if (status == 401) {
                     throw new TitoApiException(401, "Tito refused the API token (401) for " + what

@@ -57,6 +57,10 @@ public final class TitoApiEmulator implements AutoCloseable {
         final List<ObjectNode> registrations = new ArrayList<>();
         final Map<String, ArrayNode> answers = new HashMap<>();
         final Map<Integer, ObjectNode> endpoints = new LinkedHashMap<>();
+
+        public int registrationCount() {
+            return registrations.size();
+        }
     }
 
     private final HttpServer server;
@@ -322,9 +326,9 @@ public final class TitoApiEmulator implements AutoCloseable {
         String id = parts.length > 5 ? parts[5] : null;
         return switch (parts[4]) {
             case "tickets" -> new Object[] {200, list("tickets", tickets(event, query), query,
-                    List.of("void", "archived"))};
+                    List.of("void", "archived"), ticket -> expanded(event, registrationsById(event), ticket, query))};
             case "registrations" -> new Object[] {200, list("registrations", registrations(event, query), query,
-                    List.of("cancelled"))};
+                    List.of("cancelled"), ObjectNode::deepCopy)};
             case "webhook_endpoints" -> endpoint(event, method, id, body);
             default -> new Object[] {404, error(404, "Not found")};
         };
@@ -332,29 +336,34 @@ public final class TitoApiEmulator implements AutoCloseable {
 
     private List<ObjectNode> tickets(Event event, Map<String, List<String>> query) {
         List<String> states = query.getOrDefault("search[states][]", List.of("complete", "incomplete", "unassigned"));
+        return filtered(event.tickets, query).stream().filter(ticket -> ticket.get("release_archived").asBoolean()
+                ? states.contains("archived") : states.contains(ticket.get("state").asText())).toList();
+    }
+
+    /** A ticket as shown: with its registration, release and answers if asked ({@code expand}). */
+    private static ObjectNode expanded(Event event, Map<Integer, ObjectNode> registrations, ObjectNode ticket,
+            Map<String, List<String>> query) {
         Set<String> expand = Set.of(String.join(",", query.getOrDefault("expand", List.of(""))).split(","));
-        List<ObjectNode> selected = new ArrayList<>();
-        for (ObjectNode ticket : filtered(event.tickets, query)) {
-            boolean archived = ticket.get("release_archived").asBoolean();
-            if (archived ? !states.contains("archived") : !states.contains(ticket.get("state").asText())) {
-                continue;
-            }
-            ObjectNode shown = ticket.deepCopy();
-            if (expand.contains("registration")) {
-                event.registrations.stream().filter(r -> r.get("id").asInt() == ticket.get("registration_id").asInt())
-                        .findFirst().ifPresent(r -> shown.set("registration", r.deepCopy()));
-            }
-            if (expand.contains("release")) {
-                int release = ticket.get("release_id").asInt();
-                shown.putObject("release").put("id", release).put("title", RELEASES.get((release - 1) % RELEASES.size()))
-                        .put("slug", RELEASES.get((release - 1) % RELEASES.size()).toLowerCase().replace(' ', '-'));
-            }
-            if (expand.contains("answers")) {
-                shown.set("answers", event.answers.getOrDefault(ticket.get("slug").asText(), JSON.createArrayNode()));
-            }
-            selected.add(shown);
+        ObjectNode shown = ticket.deepCopy();
+        ObjectNode registration = registrations.get(ticket.get("registration_id").asInt());
+        if (expand.contains("registration") && registration != null) {
+            shown.set("registration", registration.deepCopy());
         }
-        return selected;
+        if (expand.contains("release")) {
+            String title = RELEASES.get((ticket.get("release_id").asInt() - 1) % RELEASES.size());
+            shown.putObject("release").put("id", ticket.get("release_id").asInt()).put("title", title)
+                    .put("slug", title.toLowerCase(java.util.Locale.ROOT).replace(' ', '-'));
+        }
+        if (expand.contains("answers")) {
+            shown.set("answers", event.answers.getOrDefault(ticket.get("slug").asText(), JSON.createArrayNode()));
+        }
+        return shown;
+    }
+
+    private static Map<Integer, ObjectNode> registrationsById(Event event) {
+        Map<Integer, ObjectNode> byId = new HashMap<>();
+        event.registrations.forEach(registration -> byId.put(registration.get("id").asInt(), registration));
+        return byId;
     }
 
     private List<ObjectNode> registrations(Event event, Map<String, List<String>> query) {
@@ -397,13 +406,13 @@ public final class TitoApiEmulator implements AutoCloseable {
     }
 
     private static ObjectNode list(String key, List<ObjectNode> records, Map<String, List<String>> query,
-            List<String> hidden) {
+            List<String> hidden, java.util.function.UnaryOperator<ObjectNode> shown) {
         int size = Math.min(1000, Math.max(1, Integer.parseInt(query.getOrDefault("page[size]", List.of("100")).get(0))));
         int number = Math.max(1, Integer.parseInt(query.getOrDefault("page[number]", List.of("1")).get(0)));
         int pages = Math.max(1, (records.size() + size - 1) / size);
         ObjectNode answer = JSON.createObjectNode();
         ArrayNode page = answer.putArray(key);
-        records.stream().skip((long) (number - 1) * size).limit(size).forEach(page::add);
+        records.stream().skip((long) (number - 1) * size).limit(size).map(shown).forEach(page::add);
         ObjectNode meta = answer.putObject("meta");
         meta.put("api_version", "3.1.0").put("current_page", number);
         if (number < pages) {

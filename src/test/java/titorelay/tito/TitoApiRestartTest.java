@@ -36,6 +36,7 @@ class TitoApiRestartTest {
             try (RelayProcess relay = RelayProcess.start(data, "first", settings)) {
                 TestRelay.await("the request for the second page", Duration.ofSeconds(30), () -> tito.held() == 1);
                 assertEquals(1000, ApiFacts.rows(data, "Tickets").size(), "the first page is in the sheet");
+                assertTrue(Files.readString(data.resolve("tito-api/progress.properties")).contains("tickets.last-page=1"));
                 assertEquals(RelayProcess.KILLED_BY_SIGKILL, relay.kill());
             }
             tito.releaseHeld();
