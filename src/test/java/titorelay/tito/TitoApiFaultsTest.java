@@ -117,6 +117,15 @@ class TitoApiFaultsTest {
         }
     }
 
+    @Test
+    void aTokenWithoutAnAccountStopsTheStartNamingTheSetting() {
+        Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> TestRelay.start(
+                work.resolve("data"), Map.of("tito.api-token", ApiFacts.TOKEN, "tito.events", ApiFacts.EVENT)).close());
+        String message = String.valueOf(refused.getMessage()) + refused.getCause();
+        assertTrue(message.contains("tito.account"), message);
+        assertFalse(message.contains(ApiFacts.TOKEN), message);
+    }
+
     private static long at(String logLine) {
         return Long.parseLong(logLine.substring(logLine.lastIndexOf("at=") + 3));
     }
