@@ -22,6 +22,11 @@ public final class TitoWebhookNames {
     private TitoWebhookNames() {
     }
 
+    /** Whether Tito sends webhooks of this name (the relay's own names, such as api.ticket, are not). */
+    public static boolean isTitos(String webhookName) {
+        return TITO.contains(webhookName);
+    }
+
     /** The name itself for one of Tito's, else {@value #OTHER}. */
     public static String metricName(String webhookName) {
         return TITO.contains(webhookName) ? webhookName : OTHER;

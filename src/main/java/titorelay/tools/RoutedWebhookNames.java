@@ -12,10 +12,12 @@ import java.util.regex.Pattern;
 
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import titorelay.ingress.TitoWebhookNames;
 
 /**
  * The webhook names that routes/routing.yaml sends to at least one sink: the branches of its choice whose
- * {@code sinks} variable is not empty. These are the triggers a Tito webhook endpoint of the relay should include.
+ * {@code sinks} variable is not empty, among the names Tito sends (a branch for a name of the relay's own, such as
+ * what reconciliation finds, is no trigger). These are the triggers a Tito webhook endpoint of the relay includes.
  */
 public final class RoutedWebhookNames {
 
@@ -45,7 +47,8 @@ public final class RoutedWebhookNames {
             Object simple = map.get("simple");
             Matcher name = simple instanceof String test ? NAME.matcher(test) : null;
             if (name != null && name.find() && map.get("steps") instanceof List<?> steps) {
-                if (steps.stream().anyMatch(RoutedWebhookNames::setsSinks) && !names.contains(name.group(1))) {
+                if (steps.stream().anyMatch(RoutedWebhookNames::setsSinks) && TitoWebhookNames.isTitos(name.group(1))
+                    && !names.contains(name.group(1))) {
                     names.add(name.group(1));
                 }
                 return;

@@ -84,9 +84,16 @@ class ConnectTest {
     void changedRoutingUpdatesTheTriggersAndRemoveDeletesTheEndpoints() throws Exception {
         assertEquals(0, connect(Path.of("routes/routing.yaml"), URL), err.toString());
         Path routing = work.resolve("routing.yaml");
+        // ticket.reassigned to no sink; and a branch for a name of the relay's own, which is no Tito trigger.
         Files.writeString(routing, Files.readString(Path.of("routes/routing.yaml")).replace(
                 "== 'ticket.reassigned'\"\n                steps:\n                  - setVariable: { name: sinks, constant: \"direct:spreadsheet\" }",
-                "== 'ticket.reassigned'\"\n                steps:\n                  - setVariable: { name: sinks, constant: \"\" }"));
+                "== 'ticket.reassigned'\"\n                steps:\n                  - setVariable: { name: sinks, constant: \"\" }")
+                .replace("            otherwise:\n",
+                        "              - simple: \"${header.X-Webhook-Name} == 'reconciled.ticket.voided'\"\n"
+                        + "                steps:\n"
+                        + "                  - setVariable: { name: sinks, constant: \"direct:organizer-email\" }\n"
+                        + "            otherwise:\n"));
+        assertTrue(Files.readString(routing).contains("reconciled.ticket.voided"));
         assertEquals(0, connect(routing, URL), err.toString());
 
         List<String> expected = ROUTED.stream().filter(name -> !name.equals("ticket.reassigned")).toList();
