@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import titorelay.sheets.SheetColumns;
+import titorelay.Headers;
 
 /**
  * What an organizer email says, taken from the webhook: who, what (tickets, amount, discount code), when, and the
@@ -40,7 +41,7 @@ public class OrganizerEmailFacts implements Processor {
 
     @Override
     public void process(Exchange exchange) throws IOException {
-        String webhook = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+        String webhook = exchange.getMessage().getHeader(Headers.WEBHOOK_NAME, String.class);
         JsonNode payload = JSON.valueToTree(exchange.getMessage().getBody(Map.class));
         String set = Files.exists(templates.resolve(webhook + ".subject.mustache")) ? webhook : "generic";
         for (String part : new String[] {"subject", "text", "html"}) {
