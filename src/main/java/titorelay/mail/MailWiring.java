@@ -24,6 +24,7 @@ public final class MailWiring implements CamelConfiguration {
         Settings settings = Settings.of(camelContext);
         Registry registry = camelContext.getRegistry();
         registry.bind("emailLog", new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), "organizer-email"));
+        registry.bind("emailedAbout", new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), "organizer-email-about"));
         registry.bind("organizerEmailFacts", new OrganizerEmailFacts(Path.of(settings.text("mail.templates-dir"))));
         registry.bind("composeOrganizerEmail", new ComposeOrganizerEmail(
                 settings.text("mail.from"), settings.text("mail.organizers")));
