@@ -12,10 +12,13 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Service;
 import org.apache.camel.support.service.ServiceSupport;
 import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import titorelay.settings.Settings;
+import titorelay.storage.DataDirectory;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -31,11 +34,30 @@ public final class DedupeDatabase {
 
     private static final Pattern PASSWORD_IN_URL = Pattern.compile("(?i)password\\s*=");
 
+    /** Where the first package to ask finds the store opened for this start, for the others. */
+    private static final String BOUND_AS = "dedupeDatabase";
+
     private DedupeDatabase() {
     }
 
+    /**
+     * The relay's dedupe store ({@code relay.dedupe.*}), opened at the first call of a start and shared by every sink
+     * that remembers what it did; its connections are closed when the relay has stopped.
+     */
+    public static DataSource of(CamelContext camelContext) throws Exception {
+        DataSource shared = camelContext.getRegistry().lookupByNameAndType(BOUND_AS, DataSource.class);
+        if (shared == null) {
+            Settings settings = Settings.of(camelContext);
+            shared = open(settings.text("relay.dedupe.jdbc-url"), settings.text("relay.dedupe.jdbc-user"),
+                    settings.text("relay.dedupe.jdbc-password"), DataDirectory.of(camelContext));
+            camelContext.getRegistry().bind(BOUND_AS, DataSource.class, shared);
+            camelContext.addService(closedOnStop(shared));
+        }
+        return shared;
+    }
+
     /** The dedupe store for these settings; a shared database is connected to once, so that a mistake stops the start. */
-    public static DataSource open(String jdbcUrl, String user, String password, Path dataDir) {
+    private static DataSource open(String jdbcUrl, String user, String password, Path dataDir) {
         if (jdbcUrl.isBlank()) {
             return embedded(dataDir);
         }
@@ -103,7 +125,7 @@ public final class DedupeDatabase {
     }
 
     /** Closes the database's pooled connections when the relay has stopped (after its routes, which still use them). */
-    public static Service closedOnStop(DataSource dataSource) {
+    private static Service closedOnStop(DataSource dataSource) {
         return new ServiceSupport() {
             @Override
             protected void doStop() {

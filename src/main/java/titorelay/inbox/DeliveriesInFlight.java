@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
+import titorelay.Headers;
 
 /**
  * The deliveries being dispatched right now, for an eager idempotent consumer: a key is held from the start of a
@@ -50,7 +51,7 @@ public final class DeliveriesInFlight extends ServiceSupport implements Idempote
      */
     public Processor forget() {
         return exchange -> {
-            String key = exchange.getMessage().getHeader(OpenInboxEnvelope.DELIVERY_KEY, String.class);
+            String key = exchange.getMessage().getHeader(Headers.DELIVERY_KEY, String.class);
             if (key != null) { // null: the inbox entry could not be read, so it never was in flight
                 keys.remove(key);
             }

@@ -12,6 +12,7 @@ import org.apache.camel.component.file.GenericFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import titorelay.ingress.TitoWebhookNames;
+import titorelay.Headers;
 
 /**
  * Reads a delivery back from the inbox: the body becomes Tito's original bytes, and the envelope's fields become
@@ -23,8 +24,6 @@ import titorelay.ingress.TitoWebhookNames;
  */
 public class OpenInboxEnvelope implements Processor {
 
-    public static final String RECEIVED_AT = "TitoReceivedAt";
-    public static final String DELIVERY_KEY = "TitoDeliveryKey";
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenInboxEnvelope.class);
 
@@ -44,11 +43,11 @@ public class OpenInboxEnvelope implements Processor {
             bytes = message.getBody(byte[].class);
         }
         InboxEnvelope envelope = InboxEnvelope.parse(bytes);
-        message.setHeader(InboxEnvelope.WEBHOOK_NAME, envelope.field(InboxEnvelope.WEBHOOK_NAME));
-        message.setHeader(TitoWebhookNames.METRIC_NAME,
+        message.setHeader(Headers.WEBHOOK_NAME, envelope.field(InboxEnvelope.WEBHOOK_NAME));
+        message.setHeader(Headers.METRIC_NAME,
                 TitoWebhookNames.metricName(envelope.field(InboxEnvelope.WEBHOOK_NAME)));
-        message.setHeader(RECEIVED_AT, envelope.field(InboxEnvelope.RECEIVED_AT));
-        message.setHeader(DELIVERY_KEY, envelope.deliveryKey());
+        message.setHeader(Headers.RECEIVED_AT, envelope.field(InboxEnvelope.RECEIVED_AT));
+        message.setHeader(Headers.DELIVERY_KEY, envelope.deliveryKey());
         message.setBody(envelope.body());
     }
 }

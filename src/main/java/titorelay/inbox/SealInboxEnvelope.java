@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import titorelay.Headers;
 
 /**
  * Wraps a verified webhook into an {@link InboxEnvelope} and names it so that the inbox, read in name order, is read
@@ -25,7 +26,7 @@ public class SealInboxEnvelope implements Processor {
     @Override
     public void process(Exchange exchange) {
         Message message = exchange.getMessage();
-        String name = message.getHeader(InboxEnvelope.WEBHOOK_NAME, String.class);
+        String name = message.getHeader(Headers.WEBHOOK_NAME, String.class);
         Instant receivedAt = Instant.now();
 
         Map<String, String> fields = new LinkedHashMap<>();

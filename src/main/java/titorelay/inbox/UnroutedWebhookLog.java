@@ -10,6 +10,7 @@ import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.Headers;
 
 /**
  * Logs deliveries that no branch of routes/routing.yaml takes, within bounds: the first delivery of each of the
@@ -40,8 +41,8 @@ public final class UnroutedWebhookLog implements Processor {
     @Override
     public void process(Exchange exchange) {
         Message message = exchange.getMessage();
-        String name = message.getHeader(InboxEnvelope.WEBHOOK_NAME, String.class);
-        String delivery = message.getHeader(OpenInboxEnvelope.DELIVERY_KEY, String.class);
+        String name = message.getHeader(Headers.WEBHOOK_NAME, String.class);
+        String delivery = message.getHeader(Headers.DELIVERY_KEY, String.class);
         String line = note(name, System.currentTimeMillis());
         if (line != null) {
             LOG.warn(line, name, delivery);

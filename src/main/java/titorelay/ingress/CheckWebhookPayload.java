@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import titorelay.Headers;
 
 /**
  * After the signature is verified: the webhook must name itself, and its body must be one well-formed JSON object in
@@ -36,14 +37,14 @@ public class CheckWebhookPayload implements Processor {
     @Override
     public void process(Exchange exchange) {
         Message message = exchange.getMessage();
-        String name = message.getHeader(ReadWebhookRequest.WEBHOOK_NAME, String.class);
+        String name = message.getHeader(Headers.WEBHOOK_NAME, String.class);
         if (name == null || name.isBlank()) {
             throw new RejectedWebhook(400, "name-missing", "The X-Webhook-Name header is missing");
         }
         if (!WEBHOOK_NAME.matcher(name).matches()) {
             throw new RejectedWebhook(400, "name-invalid", "The X-Webhook-Name header is not a webhook name");
         }
-        message.setHeader(TitoWebhookNames.METRIC_NAME, TitoWebhookNames.metricName(name));
+        message.setHeader(Headers.METRIC_NAME, TitoWebhookNames.metricName(name));
         checkJsonObject(message.getBody(byte[].class));
     }
 

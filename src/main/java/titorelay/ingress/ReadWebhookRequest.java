@@ -5,6 +5,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
+import titorelay.Headers;
 
 /**
  * First step of the ingress route (after {@link RequestGuard} has refused wrong methods, form bodies and oversized
@@ -14,8 +15,6 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
  */
 public class ReadWebhookRequest implements Processor {
 
-    public static final String WEBHOOK_NAME = "X-Webhook-Name";
-    public static final String SIGNATURE = "Tito-Signature";
     public static final String ENDPOINT_ID = "X-Webhook-Endpoint-Id";
 
     @Override
@@ -28,8 +27,8 @@ public class ReadWebhookRequest implements Processor {
         byte[] body = message.getBody(byte[].class);
         message.getHeaders().clear();
         message.setBody(body == null ? new byte[0] : body);
-        copyHeader(request, message, WEBHOOK_NAME);
-        copyHeader(request, message, SIGNATURE);
+        copyHeader(request, message, Headers.WEBHOOK_NAME);
+        copyHeader(request, message, Headers.SIGNATURE);
         copyHeader(request, message, ENDPOINT_ID);
     }
 

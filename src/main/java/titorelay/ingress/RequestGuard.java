@@ -1,8 +1,6 @@
 package titorelay.ingress;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.Locale;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,9 +11,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
-import org.apache.camel.StartupListener;
 import org.apache.camel.component.micrometer.MicrometerConstants;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import titorelay.http.HttpServers;
 
 /**
  * Answers what can be decided before the body is read, in front of the ingress route on the webhook path:
@@ -44,28 +41,16 @@ public final class RequestGuard implements Handler<RoutingContext> {
     }
 
     /** Installs the guard on the webhook path once the HTTP server is up. */
-    public static void install(CamelContext camelContext, int port, String path, WebhookPortLimits limits) throws Exception {
-        camelContext.addStartupListener(new StartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-                if (alreadyStarted) {
-                    // Called again when a route file is reloaded: a second guard would hold two places per request.
-                    return;
-                }
-                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                        VertxPlatformHttpRouter.getRouterNameFromPort(port));
-                if (router == null) {
-                    throw new IllegalStateException("No HTTP server on port " + port + ": is camel.server.enabled true?");
-                }
-                RequestGuard guard = new RequestGuard(limits);
-                MeterRegistry meters = context.getRegistry()
-                        .lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
-                if (meters != null) {
-                    limits.registerGauges(meters);
-                }
-                // Order -1: before the route that platform-http registers for the same path.
-                router.route(path).order(-1).handler(guard).failureHandler(guard::failed);
+    static void install(CamelContext camelContext, int port, String path, WebhookPortLimits limits) throws Exception {
+        HttpServers.onceStarted(camelContext, port, "camel.server.port", router -> {
+            MeterRegistry meters = camelContext.getRegistry()
+                    .lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
+            if (meters != null) {
+                limits.registerGauges(meters);
             }
+            RequestGuard guard = new RequestGuard(limits);
+            // Order -1: before the route that platform-http registers for the same path.
+            router.route(path).order(-1).handler(guard).failureHandler(guard::failed);
         });
     }
 
@@ -169,19 +154,5 @@ public final class RequestGuard implements Handler<RoutingContext> {
                         request.connection().close();
                     }
                 });
-    }
-
-    /**
-     * Vert.x reports a port already in use only in its log, and Camel then runs on without it. A relay that cannot
-     * receive webhooks must not start and look healthy, so the ports are tried before the servers start.
-     */
-    public static void requireFreePort(String host, int port, String setting) {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.setReuseAddress(true);
-            probe.bind(new InetSocketAddress(host, port));
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot listen on port " + port + " (" + setting + "): " + e.getMessage()
-                                            + ". Is another relay already running?");
-        }
     }
 }

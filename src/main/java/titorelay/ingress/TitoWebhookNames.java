@@ -9,7 +9,6 @@ import java.util.Set;
 public final class TitoWebhookNames {
 
     /** The header the routes' micrometer counters use as their {@code name} tag. */
-    public static final String METRIC_NAME = "TitoMetricName";
     public static final String OTHER = "other";
 
     private static final Set<String> TITO = Set.of(

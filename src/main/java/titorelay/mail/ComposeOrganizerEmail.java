@@ -12,6 +12,7 @@ import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import titorelay.Headers;
 
 /**
  * Builds the organizer email from the rendered templates (variables {@code subject}, {@code text}, {@code html}):
@@ -32,8 +33,8 @@ public class ComposeOrganizerEmail implements Processor {
 
     @Override
     public void process(Exchange exchange) throws MessagingException {
-        String deliveryKey = exchange.getMessage().getHeader("TitoDeliveryKey", String.class);
-        String webhook = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+        String deliveryKey = exchange.getMessage().getHeader(Headers.DELIVERY_KEY, String.class);
+        String webhook = exchange.getMessage().getHeader(Headers.WEBHOOK_NAME, String.class);
         String id = "<" + deliveryKey + "." + webhook + "@tito-relay>";
         MimeMessage message = new MimeMessage(SESSION) {
             @Override

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import titorelay.sheets.SheetColumns;
+import titorelay.Headers;
 
 /**
  * What an organizer email says, taken from the webhook: who, what (tickets, amount, discount code), when, and the
@@ -30,6 +31,8 @@ import titorelay.sheets.SheetColumns;
 public class OrganizerEmailFacts implements Processor {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The prefix of the names routes/routing.yaml gives what reconciliation found (reconciled.ticket.voided). */
+    private static final String RECONCILED = "reconciled.";
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     private final Path templates;
@@ -40,14 +43,19 @@ public class OrganizerEmailFacts implements Processor {
 
     @Override
     public void process(Exchange exchange) throws IOException {
-        String webhook = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+        String name = exchange.getMessage().getHeader(Headers.WEBHOOK_NAME, String.class);
+        boolean reconciled = name.startsWith(RECONCILED);
+        // What reconciliation found reads like the webhook Tito would have sent, and says how it was found.
+        String webhook = reconciled ? name.substring(RECONCILED.length()) : name;
         JsonNode payload = JSON.valueToTree(exchange.getMessage().getBody(Map.class));
         String set = Files.exists(templates.resolve(webhook + ".subject.mustache")) ? webhook : "generic";
         for (String part : new String[] {"subject", "text", "html"}) {
             exchange.setVariable(part + "Template",
                     Files.readString(templates.resolve(set + "." + part + ".mustache"), StandardCharsets.UTF_8));
         }
-        exchange.getMessage().setBody(facts(webhook, payload));
+        Map<String, Object> facts = facts(webhook, payload);
+        facts.put("foundByReconciliation", reconciled);
+        exchange.getMessage().setBody(facts);
     }
 
     static Map<String, Object> facts(String webhook, JsonNode p) {
@@ -62,7 +70,8 @@ public class OrganizerEmailFacts implements Processor {
         facts.put("name", text(p, "name"));
         facts.put("email", text(p, "email"));
         facts.put("company", text(p, "company_name"));
-        facts.put("event", text(p.path("event"), "title"));
+        String eventTitle = text(p.path("event"), "title");
+        facts.put("event", eventTitle.isEmpty() ? text(p.path("event"), "slug") : eventTitle);
 
         List<Map<String, String>> tickets = new ArrayList<>();
         JsonNode list = p.path("tickets");
@@ -74,8 +83,10 @@ public class OrganizerEmailFacts implements Processor {
             tickets.add(ticket(p));
         }
         facts.put("tickets", tickets);
-        facts.put("ticketCount", tickets.size());
-        facts.put("ticketsLabel", tickets.size() == 1 ? "1 ticket" : tickets.size() + " tickets");
+        // The Admin API gives a registration's count without its tickets.
+        int count = tickets.isEmpty() && p.path("tickets_count").canConvertToInt() ? p.path("tickets_count").asInt() : tickets.size();
+        facts.put("ticketCount", count);
+        facts.put("ticketsLabel", count == 1 ? "1 ticket" : count + " tickets");
 
         String currency = text(p, "currency").isEmpty() ? text(p.path("event"), "currency") : text(p, "currency");
         String total = !text(p, "total").isEmpty() ? text(p, "total") : text(p, "total_paid");

@@ -5,9 +5,8 @@ import java.util.List;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
-import org.apache.camel.StartupListener;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.health.HealthCheckRegistry;
+import titorelay.http.HttpServers;
 
 /**
  * Keeps the health endpoint's level of detail where the operator set it ({@code camel.health.exposure-level}). Camel
@@ -27,23 +26,10 @@ public final class HealthDetailsGuard implements Handler<RoutingContext> {
     }
 
     /** In front of the health endpoints on the management port (/observe/health, its /live and /ready) once it is up. */
-    public static void install(CamelContext camelContext, int managementPort, String healthPath) throws Exception {
-        camelContext.addStartupListener(new StartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-                if (alreadyStarted) {
-                    return; // routes added to the running relay (a route file reloaded): installed once is enough
-                }
-                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                        VertxPlatformHttpRouter.getRouterNameFromPort(managementPort));
-                if (router == null) {
-                    throw new IllegalStateException("No management server on port " + managementPort
-                                                    + ": is camel.management.enabled true?");
-                }
-                // Order -1: before the handlers Camel registers for the same paths.
-                router.route(healthPath + "*").order(-1).handler(new HealthDetailsGuard(HealthCheckRegistry.get(context)));
-            }
-        });
+    static void install(CamelContext camelContext, int managementPort, String healthPath) throws Exception {
+        // Order -1: before the handlers Camel registers for the same paths.
+        HttpServers.onceStarted(camelContext, managementPort, "camel.management.port", router -> router
+                .route(healthPath + "*").order(-1).handler(new HealthDetailsGuard(HealthCheckRegistry.get(camelContext))));
     }
 
     @Override

@@ -16,16 +16,15 @@ import com.google.api.services.sheets.v4.model.SheetProperties;
 import com.google.api.services.sheets.v4.model.Spreadsheet;
 import com.google.api.services.sheets.v4.model.ValueRange;
 import org.apache.camel.ProducerTemplate;
+import titorelay.Headers;
 
 /**
  * Google Sheets through camel-google-sheets: each call goes to the {@code direct:google-sheets} route in
- * routes/spreadsheet.yaml, naming in {@link #CALL} which of the Sheets API's calls its google-sheets endpoint makes.
+ * routes/spreadsheet.yaml, naming in {@link Headers#SHEETS_CALL} which of the Sheets API's calls its google-sheets endpoint makes.
  * The only place where ranges become A1 notation.
  */
 public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
 
-    /** Header naming the API call, as camel-google-sheets spells it: {@code spreadsheets/get}, {@code data/batchGet}... */
-    public static final String CALL = "TitoRelaySheetsCall";
     private static final String ARGUMENT = "CamelGoogleSheets.";
 
     private final ProducerTemplate template;
@@ -93,7 +92,7 @@ public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
 
     private <T> T call(String apiCall, Map<String, Object> arguments, Class<T> type) throws IOException {
         Map<String, Object> headers = new HashMap<>(arguments);
-        headers.put(CALL, apiCall);
+        headers.put(Headers.SHEETS_CALL, apiCall); // as camel-google-sheets spells it: spreadsheets/get, data/batchGet...
         try {
             return template.requestBodyAndHeaders("direct:google-sheets", null, headers, type);
         } catch (org.apache.camel.CamelExecutionException e) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -32,8 +33,11 @@ public final class SheetColumns {
             List<Rule> rules) {
     }
 
-    /** One entry of a tab's {@code webhooks:} list. */
-    public record Rule(List<Pattern> names, Map<String, String> set, Map<String, String> fill,
+    /**
+     * One entry of a tab's {@code webhooks:} list. With {@code each} (a path to a list in the webhook), it makes one row
+     * per element of that list, its sources read in the element ({@code ../} reads the webhook itself).
+     */
+    public record Rule(List<Pattern> names, String each, Map<String, String> set, Map<String, String> fill,
             Map<String, String> value, String questions) {
 
         boolean matches(String webhookName) {
@@ -70,7 +74,7 @@ public final class SheetColumns {
                 Map<String, Object> r = asMap(rule, name + ".webhooks entry");
                 rules.add(new Rule(
                         asList(r.get("names"), name + ".webhooks.names").stream().map(n -> glob(n.toString())).toList(),
-                        strings(r.get("set")), strings(r.get("fill")), strings(r.get("value")),
+                        r.get("each") == null ? null : r.get("each").toString(), strings(r.get("set")), strings(r.get("fill")), strings(r.get("value")),
                         r.get("questions") == null ? null : r.get("questions").toString()));
             }
             List<String> columns = asList(tab.get("columns"), name + ".columns").stream().map(Object::toString).toList();
@@ -97,7 +101,10 @@ public final class SheetColumns {
             Instant updatedAt) {
     }
 
-    /** The row changes a webhook makes: at most one per tab, none for tabs whose rules do not match its name. */
+    /**
+     * The row changes a webhook makes: in each tab, one row from the rules that match its name, plus one per element
+     * of the list of each matching {@code each} rule.
+     */
     public List<RowChange> changesFor(String webhookName, JsonNode payload) {
         List<RowChange> changes = new ArrayList<>();
         for (Tab tab : tabs) {
@@ -105,47 +112,77 @@ public final class SheetColumns {
             Map<String, String> fill = new LinkedHashMap<>();
             boolean matched = false;
             for (Rule rule : tab.rules()) {
-                if (!rule.matches(webhookName)) {
-                    continue;
-                }
-                matched = true;
-                rule.set().forEach((column, source) -> read(payload, source).ifPresent(v -> set.put(column, v)));
-                rule.fill().forEach((column, source) -> read(payload, source).ifPresent(v -> fill.put(column, v)));
-                set.putAll(rule.value());
-                if (rule.questions() != null) {
-                    set.putAll(answers(payload.path(rule.questions())));
+                if (rule.matches(webhookName) && rule.each() == null) {
+                    matched = true;
+                    fillFrom(rule, payload, payload, set, fill);
                 }
             }
-            String key = set.get(tab.key());
-            if (!matched || key == null || key.isBlank()) {
-                continue;
+            if (matched) {
+                change(tab, set, fill).ifPresent(changes::add);
             }
-            for (String column : tab.timestamps()) {
-                set.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
-                fill.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
+            for (Rule rule : tab.rules()) {
+                if (rule.matches(webhookName) && rule.each() != null) {
+                    for (JsonNode element : at(payload, rule.each())) {
+                        Map<String, String> elementSet = new LinkedHashMap<>();
+                        Map<String, String> elementFill = new LinkedHashMap<>();
+                        fillFrom(rule, element, payload, elementSet, elementFill);
+                        change(tab, elementSet, elementFill).ifPresent(changes::add);
+                    }
+                }
             }
-            Instant updatedAt = tab.updatedAt() == null ? null : parseTimestamp(set.get(tab.updatedAt()));
-            changes.add(new RowChange(tab.name(), CellLimit.fit(key), CellLimit.fit(tab.name(), key, set),
-                    CellLimit.fit(tab.name(), key, fill), updatedAt));
         }
         return changes;
     }
 
-    private static java.util.Optional<String> read(JsonNode payload, String source) {
+    private static void fillFrom(Rule rule, JsonNode node, JsonNode webhook, Map<String, String> set,
+            Map<String, String> fill) {
+        rule.set().forEach((column, source) -> read(node, webhook, source).ifPresent(v -> set.put(column, v)));
+        rule.fill().forEach((column, source) -> read(node, webhook, source).ifPresent(v -> fill.put(column, v)));
+        set.putAll(rule.value());
+        if (rule.questions() != null) {
+            set.putAll(answers(node.path(rule.questions())));
+        }
+    }
+
+    /** The change to the row of these cells' key; none without a key. */
+    private static Optional<RowChange> change(Tab tab, Map<String, String> set, Map<String, String> fill) {
+        String key = set.get(tab.key());
+        if (key == null || key.isBlank()) {
+            return Optional.empty();
+        }
+        for (String column : tab.timestamps()) {
+            set.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
+            fill.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
+        }
+        Instant updatedAt = tab.updatedAt() == null ? null : parseTimestamp(set.get(tab.updatedAt()));
+        return Optional.of(new RowChange(tab.name(), CellLimit.fit(key), CellLimit.fit(tab.name(), key, set),
+                CellLimit.fit(tab.name(), key, fill), updatedAt));
+    }
+
+    /**
+     * The first of a source's alternatives present in {@code node}; an alternative that starts with {@code ../} is read
+     * in the whole webhook instead (for the rows of an {@code each} rule).
+     */
+    private static Optional<String> read(JsonNode node, JsonNode webhook, String source) {
         for (String alternative : source.split("\\s*\\|\\s*")) {
+            JsonNode payload = node;
+            if (alternative.startsWith("../")) {
+                payload = webhook;
+                alternative = alternative.substring("../".length());
+            }
             if (alternative.startsWith("count:")) {
                 JsonNode list = at(payload, alternative.substring("count:".length()));
                 if (list.isArray()) {
-                    return java.util.Optional.of(String.valueOf(list.size()));
+                    return Optional.of(String.valueOf(list.size()));
                 }
                 continue;
             }
-            JsonNode node = at(payload, alternative);
-            if (!node.isMissingNode() && !node.isNull()) {
-                return java.util.Optional.of(text(node));
+            JsonNode value = at(payload, alternative);
+            if (!value.isMissingNode() && !value.isNull()) {
+                return Optional.of(text(value));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     private static JsonNode at(JsonNode payload, String path) {

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import titorelay.inbox.SinkFailedException;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.threads.ThreadFailures;
+import titorelay.Headers;
 
 /**
  * The spreadsheet sink. Each webhook's row changes wait here, and a single writer thread sends everything pending in
@@ -92,7 +93,7 @@ public final class SpreadsheetSink extends ServiceSupport {
     private boolean accept(Exchange exchange, AsyncCallback callback) {
         List<RowChange> changes;
         try {
-            String name = exchange.getMessage().getHeader("X-Webhook-Name", String.class);
+            String name = exchange.getMessage().getHeader(Headers.WEBHOOK_NAME, String.class);
             if (!columns.describes(name)) {
                 throw new IllegalArgumentException("Routed to the spreadsheet, but no tab of the columns file"
                                                    + " (sheets.columns-file) says how " + name + " fills it");

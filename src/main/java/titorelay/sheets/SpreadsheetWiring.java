@@ -1,14 +1,16 @@
 package titorelay.sheets;
 
 import java.nio.file.Path;
-import java.util.function.Function;
 
+import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.google.sheets.GoogleSheetsComponent;
 import org.apache.camel.component.google.sheets.GoogleSheetsConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
+import titorelay.settings.Settings;
+import titorelay.storage.DataDirectory;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -16,21 +18,21 @@ import titorelay.storage.OwnerOnly;
  * under data/sheets, both kept by the same upsert and batching logic. Binds the {@code spreadsheet} step that
  * routes/spreadsheet.yaml calls.
  */
-public final class SpreadsheetWiring {
+public final class SpreadsheetWiring implements CamelConfiguration {
 
-    private SpreadsheetWiring() {
-    }
-
-    public static void install(CamelContext camelContext, Path dataDir, Function<String, String> settings) throws Exception {
-        SheetColumns columns = SheetColumns.load(Path.of(settings.apply("sheets.columns-file")));
-        String spreadsheetId = settings.apply("sheets.spreadsheet-id");
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        Settings settings = Settings.of(camelContext);
+        Path dataDir = DataDirectory.of(camelContext);
+        SheetColumns columns = SheetColumns.load(Path.of(settings.text("sheets.columns-file")));
+        String spreadsheetId = settings.text("sheets.spreadsheet-id");
         Spreadsheet sheet = spreadsheetId.isBlank()
                 ? new CsvSpreadsheet(OwnerOnly.directory(dataDir.resolve("sheets")))
                 : google(camelContext, spreadsheetId, settings);
         SpreadsheetSink sink = new SpreadsheetSink(columns, sheet,
-                Long.parseLong(settings.apply("sheets.flush-interval-ms")),
-                Long.parseLong(settings.apply("sheets.max-backoff-ms")),
-                Integer.parseInt(settings.apply("sheets.max-waiting")));
+                settings.longInteger("sheets.flush-interval-ms"),
+                settings.longInteger("sheets.max-backoff-ms"),
+                settings.integer("sheets.max-waiting"));
         camelContext.addService(sink); // a Camel service, so it flushes on stop
         camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
@@ -44,11 +46,11 @@ public final class SpreadsheetWiring {
         camelContext.getRegistry().bind("spreadsheet", sink.processor());
     }
 
-    private static Spreadsheet google(CamelContext camelContext, String spreadsheetId, Function<String, String> settings) {
+    private static Spreadsheet google(CamelContext camelContext, String spreadsheetId, Settings settings) {
         GoogleSheetsComponent component = camelContext.getComponent("google-sheets", GoogleSheetsComponent.class);
-        component.setClientFactory(new RootUrlSheetsClientFactory(settings.apply("sheets.root-url"),
-                settings.apply("sheets.credentials"), settings.apply("sheets.access-token"),
-                Integer.parseInt(settings.apply("sheets.timeout-ms"))));
+        component.setClientFactory(new RootUrlSheetsClientFactory(settings.text("sheets.root-url"),
+                settings.text("sheets.credentials"), settings.text("sheets.access-token"),
+                settings.integer("sheets.timeout-ms")));
         // The component only asks its factory for a client when some credential is configured on it; the factory
         // then uses the relay's own settings.
         GoogleSheetsConfiguration configuration = new GoogleSheetsConfiguration();

@@ -5,6 +5,7 @@ import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import titorelay.ingress.ReadWebhookRequest;
 import titorelay.ingress.RejectedWebhook;
+import titorelay.Headers;
 
 /** Lets a request through only if its Tito-Signature was made with one of the configured tokens (else 401). */
 public class VerifyTitoSignature implements Processor {
@@ -18,8 +19,8 @@ public class VerifyTitoSignature implements Processor {
     @Override
     public void process(Exchange exchange) {
         Message message = exchange.getMessage();
-        String header = message.getHeader(ReadWebhookRequest.SIGNATURE, String.class);
-        message.removeHeader(ReadWebhookRequest.SIGNATURE);
+        String header = message.getHeader(Headers.SIGNATURE, String.class);
+        message.removeHeader(Headers.SIGNATURE);
         switch (signature.verify(message.getBody(byte[].class), header)) {
             case VALID -> {
             }

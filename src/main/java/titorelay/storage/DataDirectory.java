@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.settings.Settings;
 import titorelay.signature.SecurityTokens;
 
 /**
@@ -25,10 +27,23 @@ public final class DataDirectory {
     private static final List<String> SOMETIMES = List.of("dedupe", "sheets", "outbox",
             SecurityTokens.GENERATED_TOKEN_FILE);
 
+    /** Where the first package to ask finds the data directory it secured, for the others. */
+    private static final String BOUND_AS = "relayDataDir";
+
     private DataDirectory() {
     }
 
-    public static Path secure(Path dataDir) throws IOException {
+    /** The relay's data directory ({@code relay.data-dir}), secured at the first call of a start. */
+    public static Path of(CamelContext camelContext) throws IOException {
+        Path secured = camelContext.getRegistry().lookupByNameAndType(BOUND_AS, Path.class);
+        if (secured == null) {
+            secured = secure(Path.of(Settings.of(camelContext).text("relay.data-dir")));
+            camelContext.getRegistry().bind(BOUND_AS, Path.class, secured);
+        }
+        return secured;
+    }
+
+    private static Path secure(Path dataDir) throws IOException {
         OwnerOnly.directory(dataDir);
         for (String entry : ALWAYS) {
             try {

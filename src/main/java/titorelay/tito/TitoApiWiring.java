@@ -1,26 +1,30 @@
 package titorelay.tito;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Function;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.slf4j.LoggerFactory;
+import titorelay.settings.Settings;
+import titorelay.storage.DataDirectory;
 
 /**
  * Sets up the mirror of Tito through its Admin API: binds the {@code titoApiPass} and {@code reconciledCancellation}
  * steps that routes/tito-api.yaml calls, the {@code tito-api} health check and the metrics. Without tito.api-token the
  * pass does nothing.
  */
-public final class TitoApiWiring {
+public final class TitoApiWiring implements CamelConfiguration {
 
-    private TitoApiWiring() {
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        install(camelContext, Settings.of(camelContext));
     }
 
     public static void install(CamelContext camelContext, Function<String, String> setting) throws Exception {
@@ -35,7 +39,7 @@ public final class TitoApiWiring {
         TitoApiClient client = new TitoApiClient(settings, Long.parseLong(setting.apply("relay.tito-api.retry-delay-ms")),
                 Integer.parseInt(setting.apply("relay.tito-api.max-retries")));
         TitoMirror mirror = new TitoMirror(camelContext, settings, client,
-                new MirrorProgress(Path.of(setting.apply("relay.data-dir"))),
+                new MirrorProgress(DataDirectory.of(camelContext)),
                 Duration.ofMillis(Long.parseLong(setting.apply("relay.tito-api.reconcile-overlap-ms"))),
                 "direct:tito-api-record");
         camelContext.getRegistry().bind("titoApiPass", mirror);

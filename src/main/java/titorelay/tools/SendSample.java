@@ -10,6 +10,7 @@ import java.util.List;
 
 import titorelay.signature.SecurityTokens;
 import titorelay.signature.TitoSignature;
+import titorelay.Headers;
 
 /**
  * Sends a JSON file to a running relay, signed the way Tito signs it, to see the whole flow work:
@@ -39,8 +40,8 @@ public final class SendSample {
         HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
                 HttpRequest.newBuilder(URI.create(url))
                         .header("Content-Type", "application/json")
-                        .header("X-Webhook-Name", name)
-                        .header("Tito-Signature", TitoSignature.sign(token(), body))
+                        .header(Headers.WEBHOOK_NAME, name)
+                        .header(Headers.SIGNATURE, TitoSignature.sign(token(), body))
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -68,10 +68,17 @@ class SheetBookTest {
         assertEquals("From the object", fallback.set().get("Release"), "release_title | release.title");
         assertFalse(fallback.set().containsKey("Name"), "null is absent: the cell is left alone");
 
-        RowChange registration = columns.changesFor("registration.cancelled",
-                json(new String(Samples.bytes("registration-v3.1.json")))).get(0);
+        List<RowChange> cancelled = columns.changesFor("registration.cancelled",
+                json(new String(Samples.bytes("registration-v3.1.json"))));
+        RowChange registration = cancelled.stream().filter(c -> c.tab().equals("Registrations")).findFirst().orElseThrow();
         assertEquals("6", registration.set().get("Tickets"), "count:tickets");
         assertEquals("cancelled", registration.set().get("State"));
+        List<RowChange> tickets = cancelled.stream().filter(c -> c.tab().equals("Tickets")).toList();
+        assertEquals(List.of("ti_dj8GKOodhY1PZK3VpFxVshw", "ti_dbFC7zPGM4jkgWA1jpVfGOw", "ti_dpIFsGDCrA0ydKeuQxo4FEg",
+                "ti_dPRNYLLpkElscpUJckyjwWg", "ti_dj4277jrKX8rpq2wbY1fEpg", "ti_dDEWoBweq75fl7pFhrWAk2g"),
+                tickets.stream().map(RowChange::key).toList(), "each: tickets, one row per ticket, keys from the elements");
+        assertEquals("reg_dp9Z2e2FgFH9QrhrVbf7Whg", tickets.get(0).fill().get("Registration"), "../slug reads the webhook");
+        assertEquals("void", tickets.get(0).set().get("State"));
     }
 
     @Test

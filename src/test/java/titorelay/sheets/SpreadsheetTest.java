@@ -143,21 +143,24 @@ class SpreadsheetTest {
         relay.send("registration.cancelled", registration);
         await("cancelled", PATIENCE,
                 () -> "cancelled".equals(row(tab("Registrations"), "reg_dp9Z2e2FgFH9QrhrVbf7Whg").get("State")));
+        // Cancelling voids the registration's six tickets (header + 6 rows).
+        await("its tickets void", PATIENCE, () -> tab("Tickets").size() == 7
+                && tab("Tickets").stream().skip(1).allMatch(row -> "void".equals(row.get(2))));
         relay.send("registration.marked_as_unpaid", registration);
         await("unpaid", PATIENCE, () -> "false".equals(row(tab("Registrations"), "reg_dp9Z2e2FgFH9QrhrVbf7Whg").get("Paid")));
 
         relay.send("ticket.updated", Samples.bytes("ticket-basic.json"));
         relay.send("ticket.voided", Samples.bytes("ticket-basic.json"));
-        await("void", PATIENCE, () -> tab("Tickets").size() == 2 && "void".equals(row(tab("Tickets"), "1i5nfwf2t24").get("State")));
+        await("void", PATIENCE, () -> tab("Tickets").size() == 8 && "void".equals(row(tab("Tickets"), "1i5nfwf2t24").get("State")));
 
         byte[] checkin = Samples.bytes("checkin.json");
         relay.send("checkin.created", checkin);
-        await("checked in", PATIENCE, () -> tab("Tickets").size() == 3
+        await("checked in", PATIENCE, () -> tab("Tickets").size() == 9
                 && "2019-08-16T14:14:21Z".equals(row(tab("Tickets"), "ti_eZaOm33Y1rnICcLIpeTuESg").get("Checked in at")));
         relay.send("checkin.deleted", checkin);
         await("check-in cleared", PATIENCE,
                 () -> "".equals(row(tab("Tickets"), "ti_eZaOm33Y1rnICcLIpeTuESg").get("Checked in at")));
-        assertEquals(3, tab("Tickets").size(), "still one row per ticket");
+        assertEquals(9, tab("Tickets").size(), "still one row per ticket");
         assertEquals(2, tab("Registrations").size());
     }
 

@@ -77,8 +77,9 @@ class TitoApiBackfillTest {
 
         Map<String, Map<String, String>> webhookTickets = ApiFacts.rows(byWebhooks, "Tickets");
         Map<String, Map<String, String>> apiTickets = ApiFacts.rows(byApi, "Tickets");
-        assertEquals(webhookTickets.keySet(), apiTickets.keySet());
-        assertEquals(TICKETS.size(), apiTickets.size());
+        // (The webhook run has six more rows: the tickets listed in the cancelled registration's webhook, voided.)
+        assertEquals(TICKETS.stream().map(TicketFact::slug).collect(java.util.stream.Collectors.toSet()),
+                apiTickets.keySet());
         for (TicketFact fact : TICKETS) {
             Map<String, String> expected = webhookTickets.get(fact.slug());
             assertEquals(expected, apiTickets.get(fact.slug()), "the row of " + fact.slug());

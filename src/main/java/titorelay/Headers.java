@@ -1,0 +1,24 @@
+package titorelay;
+
+/**
+ * The message headers the routes and their Java steps pass each other, each named once here. The route files spell
+ * the same names (e.g. {@code ${header.X-Webhook-Name}}).
+ */
+public final class Headers {
+
+    /** Tito's webhook name ("ticket.updated"), as Tito sent it and as the inbox keeps it. */
+    public static final String WEBHOOK_NAME = "X-Webhook-Name";
+    /** Tito's HMAC of the body; removed once verified. */
+    public static final String SIGNATURE = "Tito-Signature";
+    /** The webhook name for metric tags: one of Tito's 15, or "other" (keeps the series bounded). */
+    public static final String METRIC_NAME = "TitoMetricName";
+    /** When the relay accepted the delivery (ISO-8601, UTC), from its inbox envelope. */
+    public static final String RECEIVED_AT = "TitoReceivedAt";
+    /** The delivery's identity (a hash of its name and bytes): what dispatch and the email sink dedupe on. */
+    public static final String DELIVERY_KEY = "TitoDeliveryKey";
+    /** Which Google Sheets call routes/spreadsheet.yaml's google-sheets route makes. */
+    public static final String SHEETS_CALL = "TitoRelaySheetsCall";
+
+    private Headers() {
+    }
+}

@@ -1,0 +1,88 @@
+package titorelay.inbox;
+
+import java.nio.file.Path;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import titorelay.dedupe.DedupeDatabase;
+import titorelay.settings.Settings;
+import titorelay.storage.DataDirectory;
+
+/**
+ * The inbox and dispatch: the journal that storeInInbox fsyncs into (group commit), the envelope steps, the delivery
+ * log that drops repeats, dead letters, and the unrouted-name log of routes/routing.yaml.
+ */
+public final class InboxWiring implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        Settings settings = Settings.of(camelContext);
+        Path dataDir = DataDirectory.of(camelContext);
+        Registry registry = camelContext.getRegistry();
+
+        registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
+        registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
+        JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), "dispatch");
+        registry.bind("deliveryLog", deliveryLog);
+        InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("inbox"),
+                dataDir.resolve("dead-letters"), settings.longInteger("relay.inbox.journal-segment-bytes"),
+                settings.integer("relay.inbox.max-files"), deliveryLog);
+        camelContext.addService(journal);
+        registry.bind("inboxJournal", journal);
+        registry.bind("storeInInbox", journal.storeInInbox());
+        HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
+        countedOnceStarted(camelContext, journal);
+
+        DeliveriesInFlight inFlight = new DeliveriesInFlight();
+        registry.bind("deliveriesInFlight", inFlight);
+        registry.bind("forgetInFlight", inFlight.forget());
+        registry.bind("inboxFilesInProgress", new DeliveriesInFlight());
+        registry.bind("deleteDispatchedFile", new DeleteDispatchedFile());
+
+        registry.bind("recordDeadLetter", new RecordDeadLetter());
+        registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
+        DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"));
+        HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
+        registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
+
+        registry.bind("logUnroutedWebhook", new UnroutedWebhookLog(settings.integer("relay.unrouted.logged-names"),
+                settings.longInteger("relay.unrouted.summary-interval-ms")));
+    }
+
+    /** The journal's counters, in the metrics once Camel's meter registry exists (it is made at start). */
+    private static void countedOnceStarted(CamelContext camelContext, InboxJournal journal) {
+        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (!(event instanceof CamelEvent.CamelContextStartedEvent)) {
+                    return;
+                }
+                MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+                if (meters == null) {
+                    return;
+                }
+                FunctionCounter.builder("tito.inbox.journal.commits", journal, InboxJournal::commits)
+                        .description("fsyncs of the inbox journal (each covers every webhook waiting then)")
+                        .register(meters);
+                FunctionCounter.builder("tito.inbox.journal.records", journal, InboxJournal::committed)
+                        .description("webhooks committed to the inbox journal").register(meters);
+                FunctionCounter.builder("tito.inbox.journal.damaged.records", journal, InboxJournal::damagedRecords)
+                        .description("acknowledged webhooks lost to damage in the inbox journal (estimated)").register(meters);
+                FunctionCounter.builder("tito.inbox.journal.damaged.bytes", journal, InboxJournal::damagedBytes)
+                        .description("inbox journal bytes passed over as damaged").register(meters);
+                Gauge.builder("tito.inbox.journal.unspooled", journal, InboxJournal::unspooled)
+                        .description("committed webhooks whose inbox file is not written yet").register(meters);
+                Gauge.builder("tito.inbox.journal.segments", journal, InboxJournal::segments)
+                        .description("inbox journal segments on disk").register(meters);
+            }
+        });
+    }
+}

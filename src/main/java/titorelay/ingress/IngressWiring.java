@@ -1,0 +1,43 @@
+package titorelay.ingress;
+
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import titorelay.http.HttpServers;
+import titorelay.settings.Settings;
+
+/**
+ * The webhook port: the steps routes/ingress.yaml names (readWebhookRequest, checkWebhookPayload), the Vert.x that
+ * gives the port its limits ({@code tito.*}), and the guard that answers 405/413/415 and the limits' 503s before a
+ * body is read. (Camel Main finds each package's wiring class, and calls it once at start.)
+ */
+public final class IngressWiring implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        Settings settings = Settings.of(camelContext);
+        camelContext.getRegistry().bind("readWebhookRequest", new ReadWebhookRequest());
+        camelContext.getRegistry().bind("checkWebhookPayload", new CheckWebhookPayload());
+
+        int port = settings.integer("camel.server.port");
+        HttpServers.requireFreePort(settings.text("camel.server.host", "0.0.0.0"), port, "camel.server.port");
+        camelContext.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, webhookHttpEngine(port));
+        WebhookPortLimits limits = WebhookPortLimits.fromSettings(camelContext, settings);
+        camelContext.getRegistry().bind("vertx", limits.vertxFor(port));
+        RequestGuard.install(camelContext, port, settings.text("tito.path"), limits);
+    }
+
+    /**
+     * Camel's Vert.x engine finds its port by looking for the one HTTP server; with the management server beside it
+     * there are two, and it silently falls back to 8080. Tell it the webhook port instead.
+     */
+    private static VertxPlatformHttpEngine webhookHttpEngine(int port) {
+        return new VertxPlatformHttpEngine() {
+            @Override
+            public int getServerPort() {
+                return port;
+            }
+        };
+    }
+}

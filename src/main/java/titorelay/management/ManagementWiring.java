@@ -1,0 +1,18 @@
+package titorelay.management;
+
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import titorelay.http.HttpServers;
+import titorelay.settings.Settings;
+
+/** The management port (health and metrics): it must be free, and its health endpoint shows only the chosen detail. */
+public final class ManagementWiring implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        Settings settings = Settings.of(camelContext);
+        int port = settings.integer("camel.management.port");
+        HttpServers.requireFreePort(settings.text("camel.management.host", "0.0.0.0"), port, "camel.management.port");
+        HealthDetailsGuard.install(camelContext, port, settings.text("camel.management.health-path", "/observe/health"));
+    }
+}
