@@ -16,6 +16,10 @@ public final class Headers {
     public static final String RECEIVED_AT = "TitoReceivedAt";
     /** The delivery's identity (a hash of its name and bytes): what dispatch and the email sink dedupe on. */
     public static final String DELIVERY_KEY = "TitoDeliveryKey";
+    /** A record of Tito's Admin API: "backfill" or "reconcile", the pass that found it (routes/tito-api.yaml). */
+    public static final String FOUND_BY = "TitoApiFoundBy";
+    /** The event slug of a record of Tito's Admin API. */
+    public static final String API_EVENT = "TitoApiEvent";
     /** Which Google Sheets call routes/spreadsheet.yaml's google-sheets route makes. */
     public static final String SHEETS_CALL = "TitoRelaySheetsCall";
 

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
+import titorelay.Headers;
 
 /**
  * Whether routes/tito-api.yaml hands a record on to {@code direct:reconciled-cancellation}: a void ticket or a
@@ -22,9 +23,9 @@ public final class ReconciledCancellation {
     }
 
     public boolean applies(Exchange exchange) {
-        RecordKind kind = RecordKind.ofWebhookName(exchange.getMessage().getHeader("X-Webhook-Name", String.class));
+        RecordKind kind = RecordKind.ofWebhookName(exchange.getMessage().getHeader(Headers.WEBHOOK_NAME, String.class));
         Object record = exchange.getMessage().getBody();
-        return kind != null && "reconcile".equals(exchange.getMessage().getHeader(TitoMirror.FOUND_BY))
+        return kind != null && "reconcile".equals(exchange.getMessage().getHeader(Headers.FOUND_BY))
                && record instanceof Map<?, ?> fields && kind.cancelledState.equals(fields.get("state"))
                && routeExists();
     }

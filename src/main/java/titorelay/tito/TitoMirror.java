@@ -1,14 +1,11 @@
 package titorelay.tito;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -27,6 +24,7 @@ import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.Headers;
 
 /**
  * One pass of the mirror, run by routes/tito-api.yaml's timer. For each configured event: at its first start a
@@ -46,8 +44,6 @@ public final class TitoMirror implements Processor {
     private static final java.util.Set<String> EXPANDED_REGISTRATION =
             java.util.Set.of("id", "slug", "reference", "name", "email", "state", "paid", "total");
 
-    public static final String FOUND_BY = "TitoApiFoundBy";
-    public static final String EVENT = "TitoApiEvent";
 
     private final CamelContext camelContext;
     private final TitoApiSettings settings;
@@ -242,10 +238,9 @@ public final class TitoMirror implements Processor {
                 record.put("registration", brief);
             }
             Exchange exchange = new DefaultExchange(camelContext);
-            exchange.getMessage().setHeader("X-Webhook-Name", kind.webhookName);
-            exchange.getMessage().setHeader(FOUND_BY, foundBy);
-            exchange.getMessage().setHeader(EVENT, event);
-            exchange.getMessage().setHeader("TitoDeliveryKey", key(kind, record));
+            exchange.getMessage().setHeader(Headers.WEBHOOK_NAME, kind.webhookName);
+            exchange.getMessage().setHeader(Headers.FOUND_BY, foundBy);
+            exchange.getMessage().setHeader(Headers.API_EVENT, event);
             exchange.getMessage().setBody(record);
             producer.process(exchange, doneSync -> {
                 if (exchange.getException() != null) {
@@ -270,12 +265,5 @@ public final class TitoMirror implements Processor {
         if ("backfill".equals(foundBy)) {
             progress.pageDone(event, kind, page.number);
         }
-    }
-
-    /** One record in one state at one time: the same key each time a pass finds it unchanged. */
-    private static String key(RecordKind kind, Map<String, Object> record) throws Exception {
-        String fact = kind.webhookName + "\n" + record.get("slug") + "\n" + record.get("state") + "\n"
-                      + record.get("updated_at");
-        return "api-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(fact.getBytes(StandardCharsets.UTF_8)));
     }
 }
