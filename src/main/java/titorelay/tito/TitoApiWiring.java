@@ -29,7 +29,7 @@ public final class TitoApiWiring implements CamelConfiguration {
 
     public static void install(CamelContext camelContext, Function<String, String> setting) throws Exception {
         TitoApiSettings settings = TitoApiSettings.from(setting);
-        camelContext.getRegistry().bind("reconciledCancellation", new ReconciledCancellation(camelContext));
+        camelContext.getRegistry().bind("reconciledCancellation", new ReconciledCancellation());
         if (!settings.enabled()) {
             camelContext.getRegistry().bind("titoApiPass", (org.apache.camel.Processor) exchange -> { });
             LoggerFactory.getLogger(TitoApiWiring.class).info("No tito.api-token: the sheet gets webhooks only (no"
