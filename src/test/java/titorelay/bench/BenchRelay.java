@@ -28,9 +28,16 @@ final class BenchRelay {
     private BenchRelay() {
     }
 
-    /** The built jar at -Xmx256m with these -D settings; its output in relay.log beside the data. */
+    /**
+     * The built jar at -Xmx256m with these -D settings; its output in relay.log beside the data. With BENCH_JFR set to
+     * a file name, the relay records a JFR profile into it.
+     */
     static Process start(Path work, List<String> settings) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("java", "-Xmx256m"));
+        String flightRecording = System.getenv("BENCH_JFR"); // a file name: profile the relay with JFR into it
+        if (flightRecording != null) {
+            command.add("-XX:StartFlightRecording=settings=profile,filename=" + flightRecording);
+        }
         settings.forEach(setting -> command.add("-D" + setting));
         command.addAll(List.of("-jar", "target/tito-relay.jar"));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("relay.log").toFile())
