@@ -28,6 +28,8 @@ public final class Scenario {
     public final Map<String, List<String>> tickets = new TreeMap<>();
     /** Registrations tab: slug → State. */
     public final Map<String, String> registrations = new TreeMap<>();
+    /** registration-v3.1.json lists six tickets. */
+    private static final int TICKETS_PER_REGISTRATION = 6;
     /** Message-IDs of the emails the organizers must receive, once each. */
     public final List<String> emailed = new ArrayList<>();
 
@@ -50,6 +52,10 @@ public final class Scenario {
             emailed.add(messageId(add("registration.cancelled", registration(slug, "R" + i, "2022-03-26 09:00:00 UTC")),
                     "registration.cancelled"));
             registrations.put(slug, "cancelled");
+            // Cancelling a registration voids its tickets (their rows are made from the registration's list).
+            for (int t = 0; t < TICKETS_PER_REGISTRATION; t++) {
+                tickets.put(slug + "_t" + t, List.of("void", "Holder " + t + " of " + slug));
+            }
         }
         List<Delivery> originals = new ArrayList<>(deliveries);
         for (int i = 0; i < repeats; i++) {
@@ -69,6 +75,11 @@ public final class Scenario {
             registration.put("slug", slug);
             registration.put("reference", reference);
             registration.put("updated_at", updatedAt);
+            // The sample's six tickets, as this registration's own.
+            for (int t = 0; t < TICKETS_PER_REGISTRATION; t++) {
+                ((ObjectNode) registration.get("tickets").get(t)).put("slug", slug + "_t" + t)
+                        .put("name", "Holder " + t + " of " + slug);
+            }
             return JSON.writeValueAsBytes(registration);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
