@@ -54,6 +54,7 @@ public final class InboxWiring implements CamelConfiguration {
         HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
         registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
 
+        registry.bind("summarizeDelivery", new SummarizeDelivery());
         registry.bind("logUnroutedWebhook", new UnroutedWebhookLog(settings.integer("relay.unrouted.logged-names"),
                 settings.longInteger("relay.unrouted.summary-interval-ms")));
     }
