@@ -1,7 +1,5 @@
 package titorelay.dedupe;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;
@@ -15,16 +13,13 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Service;
 import org.apache.camel.support.service.ServiceSupport;
-import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 import titorelay.settings.Settings;
-import titorelay.storage.DataDirectory;
-import titorelay.storage.OwnerOnly;
 
 /**
- * Where the relay remembers what it has done, by delivery key (dispatch, and each email sent): an embedded H2 file
- * under the data directory by default, or a shared database that several relays dedupe together in, reached by any
- * JDBC URL whose driver is on the class path, with the user and password given separately.
+ * The shared database of {@code relay.dedupe.jdbc-url}, where several relays remember together what they have done
+ * (see {@link DedupeStore}), reached by any JDBC URL whose driver is on the class path, with the user and password
+ * given separately.
  * <p>
  * The password is never part of a message: a URL that carries one is refused (it would be shown wherever the URL
  * is), and a database that cannot be reached is reported by the driver's messages with the password masked, without
@@ -49,7 +44,7 @@ public final class DedupeDatabase {
         if (shared == null) {
             Settings settings = Settings.of(camelContext);
             shared = open(settings.text("relay.dedupe.jdbc-url"), settings.text("relay.dedupe.jdbc-user"),
-                    settings.text("relay.dedupe.jdbc-password"), DataDirectory.of(camelContext));
+                    settings.text("relay.dedupe.jdbc-password"));
             camelContext.getRegistry().bind(BOUND_AS, DataSource.class, shared);
             camelContext.addService(closedOnStop(shared));
         }
@@ -57,10 +52,7 @@ public final class DedupeDatabase {
     }
 
     /** The dedupe store for these settings; a shared database is connected to once, so that a mistake stops the start. */
-    private static DataSource open(String jdbcUrl, String user, String password, Path dataDir) {
-        if (jdbcUrl.isBlank()) {
-            return embedded(dataDir);
-        }
+    private static DataSource open(String jdbcUrl, String user, String password) {
         if (PASSWORD_IN_URL.matcher(jdbcUrl).find()) {
             throw new IllegalArgumentException("relay.dedupe.jdbc-url must not contain a password: set"
                     + " relay.dedupe.jdbc-password (RELAY_DEDUPE_JDBC_PASSWORD in the environment) instead");
@@ -88,8 +80,7 @@ public final class DedupeDatabase {
 
     /**
      * A few connections kept open: each delivery asks the store two or three times (dispatch, email), and a new
-     * connection each time (a round trip and a password check) halved dispatch's pace against a local H2 server;
-     * for the embedded database a new connection is a new H2 session, parsed from its URL each time. The
+     * connection each time (a round trip and a password check) halved dispatch's pace against a local H2 server. The
      * pool is given the connections' source, never the URL or the password, so it cannot show them either. Dispatch,
      * the email sink and the inbox journal each use one at a time.
      */
@@ -101,27 +92,6 @@ public final class DedupeDatabase {
         pool.setMinimumIdle(1);
         pool.setConnectionTimeout(10_000);
         return new HikariDataSource(pool);
-    }
-
-    /**
-     * H2 in a file under the data directory. H2 must not close itself when the JVM begins to exit: the relay's graceful
-     * stop still records the deliveries it finishes (each commit is on disk as it happens, WRITE_DELAY=0). It is
-     * opened here (and stays open), so that the files H2 creates can be made owner-only; H2's own trace file, which it
-     * would create readable by all when a statement fails, is not written (the failure reaches the relay's log).
-     */
-    private static DataSource embedded(Path dataDir) {
-        JdbcDataSource dataSource = new JdbcDataSource();
-        try {
-            Path directory = OwnerOnly.directory(dataDir.resolve("dedupe"));
-            dataSource.setURL("jdbc:h2:file:" + directory.resolve("deliveries").toAbsolutePath()
-                    + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0");
-            dataSource.getConnection().close();
-            OwnerOnly.restrictTree(directory);
-        } catch (IOException | SQLException e) {
-            throw new IllegalStateException("Cannot open the dedupe database in " + dataDir.resolve("dedupe") + ": "
-                    + e.getMessage(), e);
-        }
-        return pool(dataSource); // a new H2 session per lookup was most of dispatch's CPU in a profile
     }
 
     /** Closes the database's pooled connections when the relay has stopped (after its routes, which still use them). */

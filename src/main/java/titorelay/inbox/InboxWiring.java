@@ -8,11 +8,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
-import titorelay.dedupe.DedupeDatabase;
+import titorelay.dedupe.DedupeStore;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 
@@ -30,7 +30,8 @@ public final class InboxWiring implements CamelConfiguration {
 
         registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
-        JdbcMessageIdRepository deliveryLog = new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), "dispatch");
+        // A lost record only means a delivery dispatched again (the sinks skip what they did): no fsync per delivery.
+        IdempotentRepository deliveryLog = DedupeStore.repository(camelContext, "dispatch", false);
         registry.bind("deliveryLog", deliveryLog);
         InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("inbox"),
                 dataDir.resolve("dead-letters"), settings.longInteger("relay.inbox.journal-segment-bytes"),
@@ -53,6 +54,7 @@ public final class InboxWiring implements CamelConfiguration {
         HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
         registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
 
+        registry.bind("summarizeDelivery", new SummarizeDelivery());
         registry.bind("logUnroutedWebhook", new UnroutedWebhookLog(settings.integer("relay.unrouted.logged-names"),
                 settings.longInteger("relay.unrouted.summary-interval-ms")));
     }

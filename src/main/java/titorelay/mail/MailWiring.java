@@ -8,9 +8,8 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.Registry;
-import titorelay.dedupe.DedupeDatabase;
+import titorelay.dedupe.DedupeStore;
 import titorelay.settings.Settings;
 
 /**
@@ -23,8 +22,9 @@ public final class MailWiring implements CamelConfiguration {
     public void configure(CamelContext camelContext) throws Exception {
         Settings settings = Settings.of(camelContext);
         Registry registry = camelContext.getRegistry();
-        registry.bind("emailLog", new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), "organizer-email"));
-        registry.bind("emailedAbout", new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), "organizer-email-about"));
+        // On disk before the next step: a record lost to a power cut would send an email twice.
+        registry.bind("emailLog", DedupeStore.repository(camelContext, "organizer-email", true));
+        registry.bind("emailedAbout", DedupeStore.repository(camelContext, "organizer-email-about", true));
         registry.bind("organizerEmailFacts", new OrganizerEmailFacts(Path.of(settings.text("mail.templates-dir"))));
         registry.bind("composeOrganizerEmail", new ComposeOrganizerEmail(
                 settings.text("mail.from"), settings.text("mail.organizers")));

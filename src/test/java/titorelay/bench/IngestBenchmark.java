@@ -1,21 +1,13 @@
 package titorelay.bench;
 
-import java.io.BufferedWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import titorelay.signature.TitoSignature;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
@@ -29,7 +21,6 @@ import titorelay.support.TestRelay;
  */
 public final class IngestBenchmark {
 
-    private static final String TOKEN = "bench-token";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
@@ -46,38 +37,38 @@ public final class IngestBenchmark {
                 "-Dcamel.server.port=" + port,
                 "-Dcamel.management.port=" + managementPort,
                 "-Drelay.data-dir=" + work.resolve("data"),
-                "-Dtito.security-tokens=" + TOKEN,
+                "-Dtito.security-tokens=" + BenchRelay.TOKEN,
                 "-Drelay.dispatch.auto-start=false",
                 "-Dcamel.main.routes-include-pattern=file:routes/*.yaml,file:bench/baseline-route.yaml",
                 "-Dcamel.main.routes-reload-enabled=false",
                 "-jar", "target/tito-relay.jar")
                 .redirectErrorStream(true).redirectOutput(work.resolve("relay.log").toFile()).start();
         try {
-            double startSeconds = awaitHealthy(managementPort, launched);
+            double startSeconds = BenchRelay.awaitHealthy(managementPort, launched);
             String base = "http://127.0.0.1:" + port;
             // Warm-up of both routes, so that the JIT compiler is done with them before either is measured.
             int warmUp = 10;
-            wrk(base + "/webhooks/tito", webhooks, warmUp, connections);
-            wrk(base + "/bench/verify-only", webhooks, warmUp, connections);
-            Map<String, Object> baseline = wrk(base + "/bench/verify-only", webhooks, seconds, connections);
+            BenchRelay.wrk(base + "/webhooks/tito", webhooks, warmUp, connections);
+            BenchRelay.wrk(base + "/bench/verify-only", webhooks, warmUp, connections);
+            Map<String, Object> baseline = BenchRelay.wrk(base + "/bench/verify-only", webhooks, seconds, connections);
             double[] journalBefore = journalCounters(managementPort);
-            Map<String, Object> durable = wrk(base + "/webhooks/tito", webhooks, seconds, connections);
+            Map<String, Object> durable = BenchRelay.wrk(base + "/webhooks/tito", webhooks, seconds, connections);
             double[] journalAfter = journalCounters(managementPort);
             double fsyncs = journalAfter[0] - journalBefore[0];
             double journaled = journalAfter[1] - journalBefore[1];
-            long peakRssKb = peakRssKb(relay.pid());
+            long peakRssKb = BenchRelay.peakRssKb(relay.pid());
             long inboxFiles;
             try (var files = Files.list(work.resolve("data").resolve("inbox"))) {
                 inboxFiles = files.filter(file -> !file.getFileName().toString().startsWith(".")).count();
             }
 
-            double baselineRate = rate(baseline);
-            double durableRate = rate(durable);
+            double baselineRate = BenchRelay.rate(baseline);
+            double durableRate = BenchRelay.rate(durable);
             System.out.println("| measure | baseline: verify only | durable ingress (fsync'd) |");
             System.out.println("|---|---|---|");
             System.out.printf("| acknowledged webhooks/s (%d connections, %d s) | %.0f | %.0f |%n", connections, seconds,
                     baselineRate, durableRate);
-            System.out.printf("| ack latency p50 / p99 / max | %s | %s |%n", latencies(baseline), latencies(durable));
+            System.out.printf("| ack latency p50 / p99 / max | %s | %s |%n", BenchRelay.latencies(baseline), BenchRelay.latencies(durable));
             System.out.printf("| non-2xx answers / socket errors | %s / %s | %s / %s |%n", baseline.get("non2xx"),
                     baseline.get("socket_errors"), durable.get("non2xx"), durable.get("socket_errors"));
             System.out.printf("| durable / baseline rate | | %.2f |%n", durableRate / baselineRate);
@@ -110,87 +101,28 @@ public final class IngestBenchmark {
         System.out.printf("| %s | %s | %s |%n", what, measured, met ? "met" : "NOT met");
     }
 
-    private static String latencies(Map<String, Object> result) {
-        return String.format("%.1f / %.1f / %.1f ms", ((Number) result.get("p50_us")).longValue() / 1000.0,
-                ((Number) result.get("p99_us")).longValue() / 1000.0, ((Number) result.get("max_us")).longValue() / 1000.0);
-    }
-
-    private static double rate(Map<String, Object> result) {
-        long ok = ((Number) result.get("requests")).longValue() - ((Number) result.get("non2xx")).longValue();
-        return ok / (((Number) result.get("duration_us")).longValue() / 1e6);
-    }
-
-    /** One line per webhook: name, Tito-Signature, compact body; every body unique. */
+    /** One line per webhook, the reference payloads in turn, every body unique. */
     private static void writeSignedWebhooks(Path file, int count) throws Exception {
         List<String> samples = Samples.names();
         List<ObjectNode> payloads = new ArrayList<>();
         for (String sample : samples) {
             payloads.add((ObjectNode) JSON.readTree(Samples.bytes(sample)));
         }
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (int i = 0; i < count; i++) {
-                int which = i % samples.size();
-                ObjectNode payload = payloads.get(which).deepCopy();
-                payload.put("bench_sequence", i);
-                byte[] body = JSON.writeValueAsBytes(payload);
-                out.write(Samples.webhookName(samples.get(which)) + "\t" + TitoSignature.sign(TOKEN, body) + "\t"
-                          + new String(body, StandardCharsets.UTF_8) + "\n");
-            }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> wrk(String url, Path webhooks, int seconds, int connections) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s",
-                "--timeout", "10s", "-s", "bench/signed.lua", url);
-        builder.environment().put("WEBHOOKS", webhooks.toString());
-        Process wrk = builder.redirectErrorStream(true).start();
-        String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        wrk.waitFor();
-        String json = output.lines().filter(l -> l.startsWith("{\"requests\"")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("wrk said: " + output));
-        return JSON.readValue(json, Map.class);
-    }
-
-    private static double awaitHealthy(int managementPort, long launched) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(200)).build();
-        for (int i = 0; i < 3000; i++) {
+        BenchRelay.writeSignedWebhooks(file, count, i -> Samples.webhookName(samples.get(i % samples.size())), i -> {
+            ObjectNode payload = payloads.get(i % samples.size()).deepCopy();
+            payload.put("bench_sequence", i);
             try {
-                HttpResponse<String> health = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + managementPort + "/observe/health")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (health.statusCode() == 200 && health.body().startsWith("{\"status\":\"UP\"")) {
-                    return (System.nanoTime() - launched) / 1e9;
-                }
-            } catch (java.io.IOException starting) {
-                // not listening yet
+                return JSON.writeValueAsBytes(payload);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("the relay did not become healthy");
+        });
     }
 
     /** The relay's own count of journal fsyncs and of webhooks committed, from its Prometheus metrics. */
     private static double[] journalCounters(int managementPort) throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return new double[] {metric(metrics, "tito_inbox_journal_commits_total"), metric(metrics, "tito_inbox_journal_records_total")};
-    }
-
-    private static double metric(String metrics, String name) {
-        return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no metric " + name));
-    }
-
-    private static long peakRssKb(long pid) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+        String metrics = BenchRelay.metrics(managementPort);
+        return new double[] {BenchRelay.metric(metrics, "tito_inbox_journal_commits_total"),
+                BenchRelay.metric(metrics, "tito_inbox_journal_records_total")};
     }
 }

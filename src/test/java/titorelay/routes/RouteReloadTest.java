@@ -65,7 +65,7 @@ class RouteReloadTest {
 
             Route before = relay.camelContext().getRoute("log-summary");
             Path routing = routes.resolve("routing.yaml");
-            String edited = Files.readString(routing).replace("reference=${body[reference]}", "ref=${body[reference]}");
+            String edited = Files.readString(routing).replace("reference=${variable.reference}", "ref=${variable.reference}");
             assertTrue(!edited.equals(Files.readString(routing)), "the edit must change the file");
             Files.writeString(routing, edited);
             TestRelay.await("routing.yaml to be reloaded", Duration.ofSeconds(30), () -> {

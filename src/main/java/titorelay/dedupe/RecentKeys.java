@@ -1,0 +1,219 @@
+package titorelay.dedupe;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.support.service.ServiceSupport;
+import titorelay.storage.OwnerOnly;
+
+/**
+ * A dedupe record (Camel's {@link IdempotentRepository}) answered from memory and kept in a file that is only ever
+ * appended to: a lookup costs a hash, an add one small write. Each key is kept as 128 bits of its SHA-256 (the same
+ * size whatever the key), the most recent {@code remember} of them; the file is rewritten with those once it has grown
+ * to twice as many records. A record torn by a crash mid-write (the file's last bytes) was never confirmed to anyone and
+ * is dropped when the file is read.
+ * <p>
+ * With {@code syncEachAdd}, an add returns only once its record is on disk (fsync): for records whose loss after a
+ * power cut would repeat something outside the relay (an email). Without it the record is in the operating system's
+ * cache, which survives the relay's own crash; after a power cut the deliveries it covered are dispatched again, and
+ * the sinks skip what they did.
+ */
+public final class RecentKeys extends ServiceSupport implements IdempotentRepository {
+
+    private static final byte ADDED = 'A';
+    private static final byte REMOVED = 'R';
+    private static final int RECORD_BYTES = 17;
+
+    /** 128 bits of a key's SHA-256. */
+    private record Key(long high, long low) {
+    }
+
+    private final Path file;
+    private final int remember;
+    private final boolean syncEachAdd;
+    private final LinkedHashSet<Key> keys = new LinkedHashSet<>();
+    private final ByteBuffer record = ByteBuffer.allocate(RECORD_BYTES);
+    private FileChannel channel;
+    private long records;
+
+    public RecentKeys(Path file, int remember, boolean syncEachAdd) {
+        if (remember < 1) {
+            throw new IllegalArgumentException("must remember at least one key, not " + remember);
+        }
+        this.file = file;
+        this.remember = remember;
+        this.syncEachAdd = syncEachAdd;
+    }
+
+    @Override
+    protected synchronized void doStart() throws IOException {
+        OwnerOnly.directory(file.getParent());
+        if (Files.exists(file)) {
+            read();
+        }
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        OwnerOnly.restrict(file);
+    }
+
+    @Override
+    protected synchronized void doStop() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean add(String key) {
+        Key hashed = hash(key);
+        if (keys.contains(hashed)) {
+            return false;
+        }
+        // Remembered first, so that a rewrite of the file that this record triggers includes it.
+        keys.add(hashed);
+        forgetOldest();
+        try {
+            append(ADDED, hashed);
+        } catch (RuntimeException notRecorded) {
+            keys.remove(hashed);
+            throw notRecorded;
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized boolean contains(String key) {
+        return keys.contains(hash(key));
+    }
+
+    @Override
+    public synchronized boolean remove(String key) {
+        Key hashed = hash(key);
+        if (!keys.contains(hashed)) {
+            return false;
+        }
+        keys.remove(hashed);
+        append(REMOVED, hashed);
+        return true;
+    }
+
+    @Override
+    public boolean confirm(String key) {
+        return true;
+    }
+
+    @Override
+    public synchronized void clear() {
+        keys.clear();
+        try {
+            channel.truncate(0);
+            records = 0;
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot clear " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How many keys are remembered now. */
+    public synchronized int size() {
+        return keys.size();
+    }
+
+    private void append(byte operation, Key key) {
+        record.clear();
+        record.put(operation).putLong(key.high()).putLong(key.low()).flip();
+        try {
+            while (record.hasRemaining()) {
+                channel.write(record);
+            }
+            if (syncEachAdd && operation == ADDED) {
+                channel.force(false);
+            }
+            records++;
+            if (records >= 2L * remember) {
+                rewrite();
+            }
+        } catch (IOException e) {
+            // Not remembered: the caller's step fails, and the delivery is retried (or kept) as for any failing sink.
+            throw new IllegalStateException("Cannot record in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void forgetOldest() {
+        Iterator<Key> oldest = keys.iterator();
+        while (keys.size() > remember) {
+            oldest.next();
+            oldest.remove();
+        }
+    }
+
+    /** The remembered keys only, written beside the file, fsync'd, then renamed over it. */
+    private void rewrite() throws IOException {
+        Path fresh = file.resolveSibling("." + file.getFileName() + ".rewriting");
+        ByteBuffer all = ByteBuffer.allocate(keys.size() * RECORD_BYTES);
+        for (Key key : keys) {
+            all.put(ADDED).putLong(key.high()).putLong(key.low());
+        }
+        all.flip();
+        try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (all.hasRemaining()) {
+                out.write(all);
+            }
+            out.force(true);
+        }
+        OwnerOnly.restrict(fresh);
+        channel.close();
+        Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        records = keys.size();
+    }
+
+    private void read() throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        int whole = bytes.length / RECORD_BYTES * RECORD_BYTES;
+        ByteBuffer in = ByteBuffer.wrap(bytes, 0, whole);
+        while (in.hasRemaining()) {
+            byte operation = in.get();
+            Key key = new Key(in.getLong(), in.getLong());
+            if (operation == ADDED) {
+                keys.remove(key); // re-added: now among the most recent
+                keys.add(key);
+            } else if (operation == REMOVED) {
+                keys.remove(key);
+            } else {
+                throw new IOException(file + " is not a dedupe record file (byte " + (in.position() - RECORD_BYTES) + ")");
+            }
+            records++;
+        }
+        forgetOldest();
+        if (whole != bytes.length) {
+            try (FileChannel torn = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                torn.truncate(whole); // the record a crash cut short
+            }
+        }
+    }
+
+    private static Key hash(String key) {
+        try {
+            ByteBuffer digest = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+            return new Key(digest.getLong(), digest.getLong());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
