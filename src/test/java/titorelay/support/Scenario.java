@@ -10,7 +10,6 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import titorelay.inbox.InboxEnvelope;
 import titorelay.sheets.SheetsEmulator;
 import titorelay.support.TitoSender.Delivery;
 
@@ -39,16 +38,14 @@ public final class Scenario {
             add("ticket.updated", Tickets.ticket(slug, "complete", "Second " + i, "2022-03-26 09:00:00 UTC"));
             tickets.put(slug, List.of("complete", "Second " + i));
             if (i < voided) {
-                emailed.add(messageId(add("ticket.voided", Tickets.ticket(slug, "void", "Voided " + i,
-                        "2022-03-26T10:00:00.000Z")), "ticket.voided"));
+                emailed.add(add("ticket.voided", Tickets.ticket(slug, "void", "Voided " + i, "2022-03-26T10:00:00.000Z")));
                 tickets.put(slug, List.of("void", "Voided " + i));
             }
         }
         for (int i = 0; i < registrationCount; i++) {
             String slug = "reg_s" + i;
             add("registration.finished", registration(slug, "R" + i, "2022-03-26 08:00:00 UTC"));
-            emailed.add(messageId(add("registration.cancelled", registration(slug, "R" + i, "2022-03-26 09:00:00 UTC")),
-                    "registration.cancelled"));
+            emailed.add(add("registration.cancelled", registration(slug, "R" + i, "2022-03-26 09:00:00 UTC")));
             registrations.put(slug, "cancelled");
         }
         List<Delivery> originals = new ArrayList<>(deliveries);
@@ -58,9 +55,10 @@ public final class Scenario {
         Collections.shuffle(deliveries, random);
     }
 
+    /** Adds a delivery; returns the Message-ID of its email, should its name email the organizers. */
     private String add(String name, byte[] body) {
         deliveries.add(new Delivery(name, body));
-        return new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, name), body).deliveryKey();
+        return DeliveryKeys.messageId(name, body);
     }
 
     private static byte[] registration(String slug, String reference, String updatedAt) {
@@ -118,10 +116,5 @@ public final class Scenario {
             counts.merge(message.getMessageID(), 1, Integer::sum);
         }
         return counts;
-    }
-
-    /** The Message-ID the relay gives the email of a delivery. */
-    public static String messageId(String deliveryKey, String webhookName) {
-        return "<" + deliveryKey + "." + webhookName + "@tito-relay>";
     }
 }
