@@ -28,6 +28,8 @@ class SheetBurstTest {
 
     private static final int TICKETS = 5_000;
     private static final long FLUSH_INTERVAL_MS = 1_000;
+    /** How much later than the relay sent it a write may arrive at the emulator on a loaded machine. */
+    private static final long ARRIVAL_JITTER_MS = 250;
 
     @TempDir
     Path work;
@@ -68,11 +70,17 @@ class SheetBurstTest {
                     assertTrue(actualName.put(row.get(0), row.get(3)) == null, "one row per ticket: " + row.get(0));
                 }
                 assertEquals(expectedName, actualName);
-                int writes = google.writeRequests();
-                long intervals = elapsedMs / FLUSH_INTERVAL_MS + 1;
                 System.out.printf("Burst: %d webhooks, %d rows, %d write requests in %d ms%n",
-                        bodies.size(), TICKETS, writes, elapsedMs);
-                assertTrue(writes <= intervals, writes + " writes in " + intervals + " flush intervals");
+                        bodies.size(), TICKETS, google.writeRequests(), elapsedMs);
+                // Google's quota rule: a flush interval between two writes (less what the way to the emulator may
+                // shift one arrival against the next). How few writes a burst takes is measured by the benchmark.
+                List<Long> writes = google.writeArrivals();
+                assertTrue(writes.size() >= 2, "the burst took several writes: " + writes.size());
+                for (int i = 1; i < writes.size(); i++) {
+                    long gapMs = (writes.get(i) - writes.get(i - 1)) / 1_000_000;
+                    assertTrue(gapMs >= FLUSH_INTERVAL_MS - ARRIVAL_JITTER_MS,
+                            "writes " + i + " and " + (i + 1) + " of " + writes.size() + " only " + gapMs + " ms apart");
+                }
             }
         }
     }
