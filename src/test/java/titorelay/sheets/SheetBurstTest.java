@@ -11,9 +11,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import titorelay.support.Scenario;
+import titorelay.support.Observed;
 import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 5,000 ticket webhooks in a burst through the HTTP ingress (some tickets updated twice): the sheet ends exactly
  * right, and Google's write quota is respected by construction: never more than one write per flush interval.
  */
+@Tag("alone") // runs by itself, after the other tests: it measures the time between writes
 class SheetBurstTest {
 
     private static final int TICKETS = 5_000;
@@ -59,7 +61,7 @@ class SheetBurstTest {
                 sendConcurrently(relay, bodies);
                 System.out.printf("Burst: all %d acknowledged after %d ms%n", bodies.size(), (System.nanoTime() - start) / 1_000_000);
                 TestRelay.await("all rows written", Duration.ofSeconds(120), () -> {
-                    List<List<String>> grid = Scenario.gridOrEmpty(google, "tito-test-sheet", "Tickets");
+                    List<List<String>> grid = Observed.gridOrEmpty(google, "tito-test-sheet", "Tickets");
                     return grid.size() == TICKETS + 1 && relay.inbox().isEmpty() && secondUpdatesVisible(grid);
                 });
                 long elapsedMs = (System.nanoTime() - start) / 1_000_000;
