@@ -13,7 +13,8 @@ import org.apache.camel.Processor;
  * Turns a delivery that failed all its retries into a dead letter: the original envelope, unchanged, plus why it
  * failed, where, after how many attempts and when. A dead letter is still an envelope, so moving it back into the
  * inbox replays it. The sink is the one that says it failed ({@code spreadsheet}, {@code organizer-email}), or
- * else the endpoint that failed (e.g. {@code direct://ticket-voided}). An inbox entry that is not an envelope at all
+ * else the endpoint that failed (e.g. {@code direct://spreadsheet}, or an endpoint a user added to
+ * routes/routing.yaml). An inbox entry that is not an envelope at all
  * is kept too, its bytes whole as the body of an envelope named {@code unreadable}, failed sink {@code inbox}.
  */
 public class RecordDeadLetter implements Processor {

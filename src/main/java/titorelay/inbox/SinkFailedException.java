@@ -1,8 +1,9 @@
 package titorelay.inbox;
 
 /**
- * A sink's failure, naming the sink: sinks run side by side (in a multicast), so the last endpoint called is not
- * necessarily the one that failed, and a dead letter must say which one did.
+ * A sink's failure, naming the sink: the sinks of routes/routing.yaml each run even if one before them failed, and
+ * the spreadsheet fails its webhooks later, from its writer thread, so the last endpoint called is not necessarily
+ * the one that failed, and a dead letter must say which one did.
  */
 public class SinkFailedException extends Exception {
 

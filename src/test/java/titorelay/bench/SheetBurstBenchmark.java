@@ -22,7 +22,7 @@ import titorelay.support.Tickets;
 /**
  * A burst of distinct ticket webhooks into the built relay (a separate JVM, -Xmx256m) whose spreadsheet is the
  * Sheets v4 emulator: how many write requests the sheet took, and how long after the last 2xx the last row was in.
- * Run by bench/sheet-burst; prints a Markdown table.
+ * Run by bench/run (its second part); prints a Markdown table.
  */
 public final class SheetBurstBenchmark {
 

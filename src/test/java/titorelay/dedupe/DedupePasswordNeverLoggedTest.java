@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import titorelay.signature.TitoSignature;
 import titorelay.support.RawHttp;
 import titorelay.support.Tickets;
+import titorelay.support.RelayProcess;
 import titorelay.support.TestRelay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -108,9 +108,8 @@ class DedupePasswordNeverLoggedTest {
 
     /** The relay as an operator starts it, the password in the environment. */
     private Process start(String jdbcUrl, String password, int port, int managementPort, String name) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+        List<String> command = RelayProcess.javaCommand();
+        command.addAll(List.of(
                 "-Dcamel.server.port=" + port,
                 "-Dcamel.management.port=" + managementPort,
                 "-Drelay.data-dir=" + work.resolve("data-" + name),

@@ -3,9 +3,7 @@ package titorelay.dedupe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -13,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.DeliveryKeys;
 import titorelay.support.Tickets;
 import titorelay.support.TestRelay;
 
@@ -51,14 +50,14 @@ class SharedDedupeDatabaseTest {
              TestRelay two = TestRelay.start(work.resolve("two"), shared)) {
             assertEquals(202, one.send("ticket.updated", first).status());
             await("the first relay's row", PATIENCE, () -> sheetContains(one, "ti_shared"));
-            await("the first relay to record it", PATIENCE, () -> database.dispatchedKeys().contains(key("ticket.updated", first)));
+            await("the first relay to record it", PATIENCE, () -> database.dispatchedKeys().contains(DeliveryKeys.key("ticket.updated", first)));
 
             assertEquals(202, two.send("ticket.updated", first).status(), "Tito sends it again, to the other relay");
             assertEquals(202, two.send("ticket.updated", sentinel).status());
             await("the second relay's sentinel row", PATIENCE, () -> sheetContains(two, "ti_sentinel"));
             assertFalse(sheetContains(two, "ti_shared"), "the repeat was dropped, not dispatched again");
             assertEquals(1.0, two.counter("tito_webhooks_duplicates_total"));
-            assertEquals(Set.of(key("ticket.updated", first), key("ticket.updated", sentinel)), database.dispatchedKeys());
+            assertEquals(Set.of(DeliveryKeys.key("ticket.updated", first), DeliveryKeys.key("ticket.updated", sentinel)), database.dispatchedKeys());
         }
         assertFalse(Files.exists(work.resolve("one").resolve("dedupe")), "no embedded database besides the shared one");
         assertFalse(Files.exists(work.resolve("two").resolve("dedupe")));
@@ -67,16 +66,5 @@ class SharedDedupeDatabaseTest {
     private static boolean sheetContains(TestRelay relay, String slug) {
         Path csv = relay.dataDir().resolve("sheets").resolve("Tickets.csv");
         return TestRelay.uncheck(() -> Files.exists(csv) && Files.readString(csv).contains(slug));
-    }
-
-    /** The delivery key as the README defines it: SHA-256 of the webhook name, a newline, and the body. */
-    private static String key(String name, byte[] body) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((name + "\n").getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(body));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

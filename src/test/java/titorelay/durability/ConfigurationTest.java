@@ -4,7 +4,6 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -12,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.signature.TitoSignature;
 import titorelay.support.RawHttp;
+import titorelay.support.RelayProcess;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
@@ -29,9 +29,8 @@ class ConfigurationTest {
     void environmentVariablesOverrideApplicationProperties() throws Exception {
         int port = TestRelay.freePort();
         Path log = work.resolve("relay.log");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "titorelay.RelayMain"));
+        List<String> command = RelayProcess.javaCommand();
+        command.add("titorelay.RelayMain");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(new File(System.getProperty("user.dir")))
                 .redirectErrorStream(true).redirectOutput(log.toFile());

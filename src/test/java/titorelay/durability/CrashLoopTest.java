@@ -17,6 +17,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.sheets.SheetsEmulator;
+import titorelay.support.Observed;
 import titorelay.support.RelayProcess;
 import titorelay.support.Scenario;
 import titorelay.support.TestRelay;
@@ -72,12 +73,16 @@ class CrashLoopTest {
             TitoSender sender = new TitoSender(() -> port, TestRelay.TOKEN);
             // The kills run beside the sender; a restart that fails (the relay not healthy, with its log) fails the
             // test at once instead of leaving the sender to retry against no relay.
+            long sendingFrom = System.nanoTime();
             ExecutorService killer = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "killer"));
             Future<?> kills = killer.submit(() -> {
                 for (int kill = 1; kill <= KILLS; kill++) {
                     Thread.sleep(1000 + random.nextInt(2500));
                     assertEquals(RelayProcess.KILLED_BY_SIGKILL, relay.get().kill(),
                             "kill " + kill + " landed on a running relay");
+                    System.out.printf("CrashLoopTest: kill %d at %.1f s, after %d attempts to send, %d deliveries in"
+                                      + " the inbox%n", kill, (System.nanoTime() - sendingFrom) / 1e9, sender.attempts(),
+                            TestRelay.files(dataDir.resolve("inbox")).size());
                     relay.set(RelayProcess.start(dataDir, "run" + kill, settings, port, managementPort));
                 }
                 return null;
@@ -95,14 +100,18 @@ class CrashLoopTest {
                 killer.shutdownNow();
                 sending.shutdownNow();
             }
-            System.out.printf("CrashLoopTest: all acknowledged after %d attempts, %d kills%n", sender.attempts(), KILLS);
+            long acknowledgedAt = System.nanoTime();
+            System.out.printf("CrashLoopTest: all acknowledged after %d attempts, %d kills, in %.1f s%n",
+                    sender.attempts(), KILLS, (acknowledgedAt - sendingFrom) / 1e9);
 
             try (RelayProcess last = relay.get()) {
                 TestRelay.await("the sheet and the inbox to settle", Duration.ofSeconds(120), () ->
-                        Scenario.ticketsIn(Scenario.gridOrEmpty(google, "crash-sheet", "Tickets")).equals(scenario.tickets)
-                        && Scenario.registrationsIn(Scenario.gridOrEmpty(google, "crash-sheet", "Registrations"))
+                        Observed.ticketsIn(Observed.gridOrEmpty(google, "crash-sheet", "Tickets")).equals(scenario.tickets)
+                        && Observed.registrationsIn(Observed.gridOrEmpty(google, "crash-sheet", "Registrations"))
                                 .equals(scenario.registrations)
                         && smtp.getReceivedMessages().length >= scenario.emailed.size());
+                System.out.printf("CrashLoopTest: the sheet and the emails complete %.1f s after the last 2xx%n",
+                        (System.nanoTime() - acknowledgedAt) / 1e9);
                 // A later sentinel (a name no sink acts on) dispatched, and nothing left in the inbox: every earlier
                 // delivery is done, so no row or email can still come.
                 double unrouted = last.metric("tito_webhooks_unrouted_total");
@@ -111,10 +120,10 @@ class CrashLoopTest {
                 TestRelay.await("the sentinel to be dispatched and the inbox to drain", Duration.ofSeconds(60),
                         () -> TestRelay.uncheck(() -> last.metric("tito_webhooks_unrouted_total") == unrouted + 1)
                               && TestRelay.files(dataDir.resolve("inbox")).isEmpty());
-                assertEquals(scenario.tickets, Scenario.ticketsIn(google.grid("crash-sheet", "Tickets")));
+                assertEquals(scenario.tickets, Observed.ticketsIn(google.grid("crash-sheet", "Tickets")));
                 assertEquals(scenario.registrations,
-                        Scenario.registrationsIn(google.grid("crash-sheet", "Registrations")));
-                Map<String, Integer> emails = Scenario.countByMessageId(smtp.getReceivedMessages());
+                        Observed.registrationsIn(google.grid("crash-sheet", "Registrations")));
+                Map<String, Integer> emails = Observed.countByMessageId(smtp.getReceivedMessages());
                 assertEquals(scenario.emailed.size(), emails.size(), "every expected email, and no other");
                 assertTrue(emails.keySet().containsAll(scenario.emailed));
                 // SMTP cannot be undone or asked: a kill in the instant between the server accepting an email and

@@ -11,19 +11,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.inbox.InboxEnvelope;
+import titorelay.support.AuditedRoutes;
+import titorelay.support.DeliveryKeys;
 import titorelay.support.RelayProcess;
 import titorelay.support.Samples;
 
@@ -38,7 +40,6 @@ import static titorelay.support.TestRelay.uncheck;
  */
 class CrashRecoveryTest {
 
-    private static final Pattern DISPATCHED = Pattern.compile("titorelay\\.sinks - \\S+ .* delivery=([0-9a-f]{64})");
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     @TempDir
@@ -47,7 +48,7 @@ class CrashRecoveryTest {
     /** A delivery as sent: its name, body and the key the relay dedupes it by. */
     private record Sent(String name, byte[] body) {
         String key() {
-            return new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, name), body).deliveryKey();
+            return DeliveryKeys.key(name, body);
         }
     }
 
@@ -85,17 +86,23 @@ class CrashRecoveryTest {
         }
     }
 
-    private static List<String> dispatchedKeys(RelayProcess... runs) throws IOException {
-        List<String> keys = new ArrayList<>();
-        for (RelayProcess run : runs) {
-            for (String line : run.logLines()) {
-                Matcher matcher = DISPATCHED.matcher(line);
-                if (matcher.find()) {
-                    keys.add(matcher.group(1));
-                }
-            }
-        }
-        return keys;
+    /** The relay, with an audit sink after every name's sinks (what a user who adds an endpoint would see). */
+    private RelayProcess start(Path dataDir, String run, Map<String, String> settings) throws Exception {
+        Map<String, String> all = new HashMap<>(settings);
+        all.putAll(audited);
+        return RelayProcess.start(dataDir, run, all);
+    }
+
+    private Map<String, String> audited;
+
+    @BeforeEach
+    void auditedRoutes() throws IOException {
+        audited = AuditedRoutes.install(work.resolve("routes"));
+    }
+
+    /** The keys of the deliveries that went through their sinks, in order, as often as they did. */
+    private static List<String> dispatchedKeys(Path dataDir) throws IOException {
+        return AuditedRoutes.dispatched(dataDir);
     }
 
     private static long inboxSize(Path dataDir) throws IOException {
@@ -115,17 +122,17 @@ class CrashRecoveryTest {
 
         // Run 1 only stores (dispatch off), so every acknowledged delivery is still waiting at the kill: in the
         // inbox, or only in its journal if its file was not written yet.
-        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
+        RelayProcess first = start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
         List<Sent> acknowledged = sendAll(first, deliveries);
         assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         assertEquals(deliveries.size(), acknowledged.size(), "a healthy relay acknowledges every valid webhook");
         System.out.printf("Killed with %d of %d acknowledged deliveries in the inbox%n", inboxSize(dataDir), acknowledged.size());
 
-        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+        try (RelayProcess second = start(dataDir, "run2", Map.of())) {
             await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
             await("every delivery dispatched", PATIENCE,
-                    () -> uncheck(() -> dispatchedKeys(second).size() >= acknowledged.size()));
-            Map<String, Long> counts = countByKey(dispatchedKeys(second));
+                    () -> uncheck(() -> dispatchedKeys(dataDir).size() >= acknowledged.size()));
+            Map<String, Long> counts = countByKey(dispatchedKeys(dataDir));
             assertEquals(acknowledged.stream().map(Sent::key).collect(Collectors.toSet()), counts.keySet());
             assertTrue(counts.values().stream().allMatch(n -> n == 1), "each exactly once: " + counts);
 
@@ -136,7 +143,7 @@ class CrashRecoveryTest {
             await("the repeats to be dropped", PATIENCE,
                     () -> uncheck(() -> second.metric("tito_webhooks_duplicates_total") == repeatsBefore + 50));
             await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
-            assertEquals(acknowledged.size(), dispatchedKeys(second).size(), "no repeat reached a sink");
+            assertEquals(acknowledged.size(), dispatchedKeys(dataDir).size(), "no repeat reached a sink");
         }
     }
 
@@ -145,7 +152,7 @@ class CrashRecoveryTest {
         Path dataDir = work.resolve("data");
         List<Sent> deliveries = distinctTickets(200);
 
-        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
+        RelayProcess first = start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
         List<Sent> acknowledged = sendAll(first, deliveries);
         assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         assertEquals(deliveries.size(), acknowledged.size());
@@ -161,11 +168,11 @@ class CrashRecoveryTest {
             }
         }
 
-        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+        try (RelayProcess second = start(dataDir, "run2", Map.of())) {
             await("every delivery dispatched", PATIENCE,
-                    () -> uncheck(() -> dispatchedKeys(second).size() >= acknowledged.size()));
+                    () -> uncheck(() -> dispatchedKeys(dataDir).size() >= acknowledged.size()));
             await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
-            Map<String, Long> counts = countByKey(dispatchedKeys(second));
+            Map<String, Long> counts = countByKey(dispatchedKeys(dataDir));
             assertEquals(acknowledged.stream().map(Sent::key).collect(Collectors.toSet()), counts.keySet(),
                     "every acknowledged delivery, restored from the journal");
             assertTrue(counts.values().stream().allMatch(n -> n == 1), "each exactly once: " + counts);
@@ -177,23 +184,25 @@ class CrashRecoveryTest {
         Path dataDir = work.resolve("data");
         List<Sent> deliveries = distinctTickets(300);
 
-        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of());
+        RelayProcess first = start(dataDir, "run1", Map.of());
         List<Sent> acknowledged = sendAll(first, deliveries);
-        // dispatch is still working through the inbox
-        assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         assertEquals(deliveries.size(), acknowledged.size());
+        await("dispatch under way", PATIENCE, () -> uncheck(() -> !dispatchedKeys(dataDir).isEmpty()));
+        assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
+        int dispatchedBeforeTheKill = dispatchedKeys(dataDir).size();
         System.out.printf("Killed with %d deliveries dispatched and %d still in the inbox%n",
-                dispatchedKeys(first).size(), inboxSize(dataDir));
+                dispatchedBeforeTheKill, inboxSize(dataDir));
+        assertTrue(dispatchedBeforeTheKill < acknowledged.size(), "the kill landed while dispatching");
 
-        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+        try (RelayProcess second = start(dataDir, "run2", Map.of())) {
             await("the inbox to drain", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
             await("every delivery dispatched", PATIENCE, () -> uncheck(
-                    () -> countByKey(dispatchedKeys(first, second)).keySet().size() >= acknowledged.size()));
-            Map<String, Long> counts = countByKey(dispatchedKeys(first, second));
+                    () -> countByKey(dispatchedKeys(dataDir)).keySet().size() >= acknowledged.size()));
+            Map<String, Long> counts = countByKey(dispatchedKeys(dataDir));
             assertEquals(acknowledged.stream().map(Sent::key).collect(Collectors.toSet()), counts.keySet(),
                     "no acknowledged delivery is lost");
-            // Only the delivery being dispatched at the instant of the kill can have reached its (logging) sink
-            // without being recorded as done; the sinks themselves are idempotent.
+            // Only the delivery being dispatched at the instant of the kill can have reached its sinks (the audit sink
+            // last) without being recorded as done; the sinks themselves are idempotent.
             long twice = counts.values().stream().filter(n -> n > 1).count();
             assertTrue(twice <= 1, "at most the one in flight at the kill is repeated: " + twice);
         }
@@ -203,7 +212,7 @@ class CrashRecoveryTest {
     void damageInTheMiddleOfTheJournalLosesOnlyTheDamagedDeliveriesAndIsReported() throws Exception {
         Path dataDir = work.resolve("data");
         List<Sent> deliveries = distinctTickets(40);
-        RelayProcess first = RelayProcess.start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
+        RelayProcess first = start(dataDir, "run1", Map.of("relay.dispatch.auto-start", "false"));
         for (Sent delivery : deliveries) { // one at a time: the journal holds them in this order
             assertEquals(202, first.send(delivery.name(), delivery.body()).status());
         }
@@ -233,15 +242,15 @@ class CrashRecoveryTest {
         damaged.add(flipped);
         List<String> intact = records.stream().filter(r -> !damaged.contains(r)).map(JournalRecord::key).toList();
 
-        try (RelayProcess second = RelayProcess.start(dataDir, "run2", Map.of())) {
+        try (RelayProcess second = start(dataDir, "run2", Map.of())) {
             await("every intact delivery dispatched", PATIENCE,
-                    () -> uncheck(() -> dispatchedKeys(second).containsAll(intact)));
+                    () -> uncheck(() -> dispatchedKeys(dataDir).containsAll(intact)));
             Sent sentinel = distinctTickets(41).get(40);
             assertEquals(202, second.send(sentinel.name(), sentinel.body()).status());
-            await("a later delivery dispatched", PATIENCE, () -> uncheck(() -> dispatchedKeys(second).contains(sentinel.key())));
+            await("a later delivery dispatched", PATIENCE, () -> uncheck(() -> dispatchedKeys(dataDir).contains(sentinel.key())));
             List<String> expected = new ArrayList<>(intact);
             expected.add(sentinel.key());
-            assertEquals(expected, dispatchedKeys(second), "every intact delivery once, in order; none of the damaged");
+            assertEquals(expected, dispatchedKeys(dataDir), "every intact delivery once, in order; none of the damaged");
 
             List<String> errors = second.logLines().stream()
                     .filter(line -> line.contains("ERROR titorelay.inbox.JournalDamage") && line.contains("is damaged")).toList();
@@ -272,7 +281,8 @@ class CrashRecoveryTest {
             int nameBytes = bytes.getInt(start + 4);
             byte[] envelope = Arrays.copyOfRange(bytes.array(), start + 12 + nameBytes, start + 12 + nameBytes + bytes.getInt(start + 8));
             int end = start + 12 + nameBytes + envelope.length + 8;
-            records.add(new JournalRecord(start, end, InboxEnvelope.parse(envelope).deliveryKey()));
+            InboxEnvelope parsed = InboxEnvelope.parse(envelope);
+            records.add(new JournalRecord(start, end, DeliveryKeys.key(parsed.field(InboxEnvelope.WEBHOOK_NAME), parsed.body())));
             start = end;
         }
         return records;

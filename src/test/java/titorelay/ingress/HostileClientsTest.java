@@ -60,7 +60,7 @@ class HostileClientsTest {
                     for (Arguments bad : garbage) {
                         Object[] args = bad.get();
                         work.add(load.submit(() -> {
-                            RawHttp.Answer answer = requestFor((String) args[0], (RawHttp) args[1 + 1]).send(relay.port());
+                            RawHttp.Answer answer = ((RawHttp) args[2]).send(relay.port());
                             assertEquals((int) args[1], answer.status(), (String) args[0]);
                             return null;
                         }));
@@ -95,9 +95,5 @@ class HostileClientsTest {
                 }
             }
         }
-    }
-
-    private static RawHttp requestFor(String label, RawHttp request) {
-        return IngressAnswersTest.requestFor(label, request);
     }
 }

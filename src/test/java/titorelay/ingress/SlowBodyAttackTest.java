@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import titorelay.support.HeldRequest;
 import titorelay.support.RawHttp;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * budget, the rest are answered 503 at once, Tito's webhooks keep getting 202 within a second, health stays UP, and
  * when the attackers' connections close everything they held is free again.
  */
+@Tag("alone") // runs by itself, after the other tests: its webhooks must each be answered within a second
 class SlowBodyAttackTest {
 
     private static final int ATTACKERS = 300;

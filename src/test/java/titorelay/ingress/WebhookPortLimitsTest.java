@@ -101,12 +101,11 @@ class WebhookPortLimitsTest {
                 "tito.max-unverified-large-bytes", "150000", "tito.large-body-bytes", "65536"))) {
             try (HeldRequest silent = HeldRequest.idle(relay.port());
                  HeldRequest held = HeldRequest.open(relay.port(), 100_000, 99_999)) {
-                long start = System.nanoTime();
+                // Without the idle timeout both would stay open well past the patience below (the request time-out is
+                // 30 s); how long a loaded machine takes to close them is no part of the rule.
                 assertEquals("", silent.answerOrClose(5000), "a connection that sends nothing is closed");
                 String heldAnswer = held.answerOrClose(5000);
                 assertNotNull(heldAnswer, "a request whose body stopped coming is closed");
-                long closedAfterMs = (System.nanoTime() - start) / 1_000_000;
-                assertTrue(closedAfterMs < 3000, "closed after " + closedAfterMs + " ms");
                 TestRelay.await("the incomplete body to be counted", Duration.ofSeconds(5),
                         () -> TestRelay.uncheck(() -> relay.counter("tito_webhooks_rejected_total",
                                 "reason=\"body-incomplete\"") == 1.0));

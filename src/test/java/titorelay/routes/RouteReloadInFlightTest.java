@@ -72,8 +72,8 @@ class RouteReloadInFlightTest {
 
             Route before = relay.camelContext().getRoute("dispatch");
             Path dispatch = routes.resolve("dispatch.yaml");
-            String edited = Files.readString(dispatch).replace("Dropped a repeat of", "Dropped a repeated");
-            assertTrue(!edited.equals(Files.readString(dispatch)), "the edit must change the file");
+            // Any saved edit reloads the file; a comment changes nothing else.
+            String edited = Files.readString(dispatch) + "\n# saved again by the test\n";
             // Replaced whole, as an editor saves it: the relay never reads a half-written route file.
             Files.move(Files.writeString(work.resolve("dispatch.yaml.edited"), edited), dispatch,
                     StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

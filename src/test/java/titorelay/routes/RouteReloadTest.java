@@ -63,13 +63,12 @@ class RouteReloadTest {
         try (TestRelay relay = TestRelay.start(work.resolve("data"), oneRequestAtATime)) {
             assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
 
-            Route before = relay.camelContext().getRoute("log-summary");
+            Route before = relay.camelContext().getRoute("route-by-name");
             Path routing = routes.resolve("routing.yaml");
-            String edited = Files.readString(routing).replace("reference=${variable.reference}", "ref=${variable.reference}");
-            assertTrue(!edited.equals(Files.readString(routing)), "the edit must change the file");
-            Files.writeString(routing, edited);
+            // Any saved edit reloads the file; a comment changes nothing else.
+            Files.writeString(routing, Files.readString(routing) + "\n# saved again by the test\n");
             TestRelay.await("routing.yaml to be reloaded", Duration.ofSeconds(30), () -> {
-                Route now = relay.camelContext().getRoute("log-summary");
+                Route now = relay.camelContext().getRoute("route-by-name");
                 return now != null && now != before;
             });
 

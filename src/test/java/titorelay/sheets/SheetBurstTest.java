@@ -11,9 +11,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import titorelay.support.Scenario;
+import titorelay.support.Observed;
 import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
@@ -24,10 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 5,000 ticket webhooks in a burst through the HTTP ingress (some tickets updated twice): the sheet ends exactly
  * right, and Google's write quota is respected by construction: never more than one write per flush interval.
  */
+@Tag("alone") // runs by itself, after the other tests: it measures the time between writes
 class SheetBurstTest {
 
     private static final int TICKETS = 5_000;
     private static final long FLUSH_INTERVAL_MS = 1_000;
+    /** How much later than the relay sent it a write may arrive at the emulator on a loaded machine. */
+    private static final long ARRIVAL_JITTER_MS = 250;
 
     @TempDir
     Path work;
@@ -57,7 +61,7 @@ class SheetBurstTest {
                 sendConcurrently(relay, bodies);
                 System.out.printf("Burst: all %d acknowledged after %d ms%n", bodies.size(), (System.nanoTime() - start) / 1_000_000);
                 TestRelay.await("all rows written", Duration.ofSeconds(120), () -> {
-                    List<List<String>> grid = Scenario.gridOrEmpty(google, "tito-test-sheet", "Tickets");
+                    List<List<String>> grid = Observed.gridOrEmpty(google, "tito-test-sheet", "Tickets");
                     return grid.size() == TICKETS + 1 && relay.inbox().isEmpty() && secondUpdatesVisible(grid);
                 });
                 long elapsedMs = (System.nanoTime() - start) / 1_000_000;
@@ -68,11 +72,17 @@ class SheetBurstTest {
                     assertTrue(actualName.put(row.get(0), row.get(3)) == null, "one row per ticket: " + row.get(0));
                 }
                 assertEquals(expectedName, actualName);
-                int writes = google.writeRequests();
-                long intervals = elapsedMs / FLUSH_INTERVAL_MS + 1;
                 System.out.printf("Burst: %d webhooks, %d rows, %d write requests in %d ms%n",
-                        bodies.size(), TICKETS, writes, elapsedMs);
-                assertTrue(writes <= intervals, writes + " writes in " + intervals + " flush intervals");
+                        bodies.size(), TICKETS, google.writeRequests(), elapsedMs);
+                // Google's quota rule: a flush interval between two writes (less what the way to the emulator may
+                // shift one arrival against the next). How few writes a burst takes is measured by the benchmark.
+                List<Long> writes = google.writeArrivals();
+                assertTrue(writes.size() >= 2, "the burst took several writes: " + writes.size());
+                for (int i = 1; i < writes.size(); i++) {
+                    long gapMs = (writes.get(i) - writes.get(i - 1)) / 1_000_000;
+                    assertTrue(gapMs >= FLUSH_INTERVAL_MS - ARRIVAL_JITTER_MS,
+                            "writes " + i + " and " + (i + 1) + " of " + writes.size() + " only " + gapMs + " ms apart");
+                }
             }
         }
     }

@@ -62,6 +62,7 @@ public final class SheetsEmulator implements AutoCloseable {
     private final Map<String, Book> books = new LinkedHashMap<>();
     private final Set<String> denied = new HashSet<>();
     private final List<String> log = new ArrayList<>();
+    private final List<Long> writeArrivals = new ArrayList<>();
     private int failNextCount;
     private int failNextStatus;
     private double failShare;
@@ -163,6 +164,11 @@ public final class SheetsEmulator implements AutoCloseable {
         return writeRequests.get();
     }
 
+    /** When each values.batchUpdate request that got a 2xx arrived ({@link System#nanoTime()}), earliest first. */
+    public synchronized List<Long> writeArrivals() {
+        return writeArrivals.stream().sorted().toList();
+    }
+
     /** values.batchGet requests that got a 2xx. */
     public int readRequests() {
         return readRequests.get();
@@ -177,6 +183,7 @@ public final class SheetsEmulator implements AutoCloseable {
         writeRequests.set(0);
         readRequests.set(0);
         requests.set(0);
+        writeArrivals.clear();
         log.clear();
     }
 
@@ -276,6 +283,7 @@ public final class SheetsEmulator implements AutoCloseable {
 
     private void handle(HttpExchange exchange) {
         try {
+            long arrived = System.nanoTime();
             requests.incrementAndGet();
             String method = exchange.getRequestMethod();
             String rawPath = exchange.getRequestURI().getRawPath();
@@ -305,6 +313,9 @@ public final class SheetsEmulator implements AutoCloseable {
                 }
             }
             synchronized (this) {
+                if (reply.status() / 100 == 2 && reply.kind() == Kind.WRITE) {
+                    writeArrivals.add(arrived);
+                }
                 log.add(method + " " + decodePath(rawPath) + (fault.hang() != null ? " held " : " ") + reply.status()
                         + (gzip ? " gzip" : ""));
             }

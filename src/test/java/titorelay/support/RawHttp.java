@@ -27,8 +27,8 @@ public final class RawHttp {
     private final String method;
     private final String target;
     private final List<String> headerLines = new ArrayList<>();
-    private byte[] body = new byte[0];
-    private boolean contentLength = true;
+    private byte[] body;
+    private boolean chunked;
 
     private RawHttp(String method, String target) {
         this.method = method;
@@ -55,8 +55,9 @@ public final class RawHttp {
         return this;
     }
 
+    /** The body is sent in chunks ({@code Transfer-Encoding: chunked}) instead of with a {@code Content-Length}. */
     public RawHttp chunked() {
-        this.contentLength = false;
+        this.chunked = true;
         return this;
     }
 
@@ -67,19 +68,25 @@ public final class RawHttp {
             StringBuilder head = new StringBuilder();
             head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
             head.append("Host: 127.0.0.1:").append(port).append("\r\n");
-            head.append("Connection: close\r\n");
+            // Only what the request says: a Connection header of its own replaces "close", and a request without a
+            // body (a GET) has no Content-Length.
+            if (headerLines.stream().noneMatch(line -> line.toLowerCase(Locale.ROOT).startsWith("connection:"))) {
+                head.append("Connection: close\r\n");
+            }
             for (String line : headerLines) {
                 head.append(line).append("\r\n");
             }
-            if (contentLength) {
-                head.append("Content-Length: ").append(body.length).append("\r\n");
-            } else {
+            if (chunked) {
                 head.append("Transfer-Encoding: chunked\r\n");
+            } else if (body != null) {
+                head.append("Content-Length: ").append(body.length).append("\r\n");
             }
             head.append("\r\n");
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             try {
-                if (contentLength) {
+                if (body == null) {
+                    // nothing follows the head
+                } else if (!chunked) {
                     out.write(body);
                 } else {
                     int chunk = 64 * 1024;
@@ -99,17 +106,35 @@ public final class RawHttp {
         }
     }
 
+    /** Until the answer is complete (by its Content-Length or last chunk) or the server closes the connection. */
     private static byte[] readAll(InputStream in) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         try {
-            for (int n; (n = in.read(buffer)) > 0; ) {
+            for (int n; !complete(all.toByteArray()) && (n = in.read(buffer)) > 0; ) {
                 all.write(buffer, 0, n);
             }
         } catch (IOException resetAfterAnswer) {
             // A connection reset after the answer was sent still leaves the answer readable.
         }
         return all.toByteArray();
+    }
+
+    private static boolean complete(byte[] bytes) {
+        String raw = new String(bytes, StandardCharsets.ISO_8859_1);
+        int end = raw.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        String head = raw.substring(0, end).toLowerCase(Locale.ROOT);
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("\r\ncontent-length:\\s*(\\d+)").matcher(head);
+        if (length.find()) {
+            return raw.length() - end - 4 >= Integer.parseInt(length.group(1));
+        }
+        if (head.contains("\r\ntransfer-encoding: chunked")) {
+            return raw.endsWith("\r\n0\r\n\r\n") || raw.substring(end + 4).startsWith("0\r\n\r\n");
+        }
+        return false; // its end is the end of the connection
     }
 
     private static Answer parse(byte[] bytes) {

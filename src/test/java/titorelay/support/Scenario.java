@@ -2,7 +2,6 @@ package titorelay.support;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -10,13 +9,11 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import titorelay.inbox.InboxEnvelope;
-import titorelay.sheets.SheetsEmulator;
 import titorelay.support.TitoSender.Delivery;
 
 /**
  * A seeded mix of deliveries as an event's webhooks would come, shuffled, with what the sheet and the organizers'
- * inbox must show afterwards: each ticket updated twice (some then voided), each registration finished then
+ * inbox must show afterwards (compared with what {@link Observed} reads): each ticket updated twice (some then voided), each registration finished then
  * cancelled, and some deliveries sent twice.
  */
 public final class Scenario {
@@ -41,16 +38,14 @@ public final class Scenario {
             add("ticket.updated", Tickets.ticket(slug, "complete", "Second " + i, "2022-03-26 09:00:00 UTC"));
             tickets.put(slug, List.of("complete", "Second " + i));
             if (i < voided) {
-                emailed.add(messageId(add("ticket.voided", Tickets.ticket(slug, "void", "Voided " + i,
-                        "2022-03-26T10:00:00.000Z")), "ticket.voided"));
+                emailed.add(add("ticket.voided", Tickets.ticket(slug, "void", "Voided " + i, "2022-03-26T10:00:00.000Z")));
                 tickets.put(slug, List.of("void", "Voided " + i));
             }
         }
         for (int i = 0; i < registrationCount; i++) {
             String slug = "reg_s" + i;
             add("registration.finished", registration(slug, "R" + i, "2022-03-26 08:00:00 UTC"));
-            emailed.add(messageId(add("registration.cancelled", registration(slug, "R" + i, "2022-03-26 09:00:00 UTC")),
-                    "registration.cancelled"));
+            emailed.add(add("registration.cancelled", registration(slug, "R" + i, "2022-03-26 09:00:00 UTC")));
             registrations.put(slug, "cancelled");
             // Cancelling a registration voids its tickets (their rows are made from the registration's list).
             for (int t = 0; t < TICKETS_PER_REGISTRATION; t++) {
@@ -64,9 +59,10 @@ public final class Scenario {
         Collections.shuffle(deliveries, random);
     }
 
+    /** Adds a delivery; returns the Message-ID of its email, should its name email the organizers. */
     private String add(String name, byte[] body) {
         deliveries.add(new Delivery(name, body));
-        return new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, name), body).deliveryKey();
+        return DeliveryKeys.messageId(name, body);
     }
 
     private static byte[] registration(String slug, String reference, String updatedAt) {
@@ -84,55 +80,5 @@ public final class Scenario {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A tab of an emulated spreadsheet; empty while it does not exist (the relay makes it at its first write). */
-    public static List<List<String>> gridOrEmpty(SheetsEmulator google, String spreadsheetId, String tab) {
-        return google.tabs(spreadsheetId).contains(tab) ? google.grid(spreadsheetId, tab) : List.of();
-    }
-
-    /** The Tickets tab as slug → [State, Name], read from a grid (header first). */
-    public static Map<String, List<String>> ticketsIn(List<List<String>> grid) {
-        Map<String, List<String>> rows = new TreeMap<>();
-        if (grid.isEmpty()) {
-            return rows;
-        }
-        int state = grid.get(0).indexOf("State");
-        int name = grid.get(0).indexOf("Name");
-        for (List<String> row : grid.subList(1, grid.size())) {
-            if (rows.put(row.get(0), List.of(row.get(state), row.get(name))) != null) {
-                rows.put(row.get(0), List.of("DUPLICATE ROW", ""));
-            }
-        }
-        return rows;
-    }
-
-    /** The Registrations tab as slug → State. */
-    public static Map<String, String> registrationsIn(List<List<String>> grid) {
-        Map<String, String> rows = new TreeMap<>();
-        if (grid.isEmpty()) {
-            return rows;
-        }
-        int state = grid.get(0).indexOf("State");
-        for (List<String> row : grid.subList(1, grid.size())) {
-            if (rows.put(row.get(0), row.get(state)) != null) {
-                rows.put(row.get(0), "DUPLICATE ROW");
-            }
-        }
-        return rows;
-    }
-
-    /** Message-ID → how many times it was received. */
-    public static Map<String, Integer> countByMessageId(jakarta.mail.internet.MimeMessage[] received) throws Exception {
-        Map<String, Integer> counts = new HashMap<>();
-        for (jakarta.mail.internet.MimeMessage message : received) {
-            counts.merge(message.getMessageID(), 1, Integer::sum);
-        }
-        return counts;
-    }
-
-    /** The Message-ID the relay gives the email of a delivery. */
-    public static String messageId(String deliveryKey, String webhookName) {
-        return "<" + deliveryKey + "." + webhookName + "@tito-relay>";
     }
 }
