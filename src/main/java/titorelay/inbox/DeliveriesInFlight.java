@@ -49,6 +49,11 @@ public final class DeliveriesInFlight extends ServiceSupport implements Idempote
      * For the dead-letter route: a delivery that becomes a dead letter is no longer in flight. Forgotten before the dead
      * letter is written, so that replaying it at once is not taken for a repeat of itself.
      */
+    /** How many deliveries are being dispatched now. */
+    public int size() {
+        return keys.size();
+    }
+
     public Processor forget() {
         return exchange -> {
             String key = exchange.getMessage().getHeader(Headers.DELIVERY_KEY, String.class);

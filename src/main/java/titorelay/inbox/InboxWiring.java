@@ -40,9 +40,9 @@ public final class InboxWiring implements CamelConfiguration {
         registry.bind("inboxJournal", journal);
         registry.bind("storeInInbox", journal.storeInInbox());
         HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
-        countedOnceStarted(camelContext, journal);
-
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
+        countedOnceStarted(camelContext, journal, inFlight);
+
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
         registry.bind("inboxFilesInProgress", new DeliveriesInFlight());
@@ -60,7 +60,7 @@ public final class InboxWiring implements CamelConfiguration {
     }
 
     /** The journal's counters, in the metrics once Camel's meter registry exists (it is made at start). */
-    private static void countedOnceStarted(CamelContext camelContext, InboxJournal journal) {
+    private static void countedOnceStarted(CamelContext camelContext, InboxJournal journal, DeliveriesInFlight inFlight) {
         camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
@@ -84,6 +84,9 @@ public final class InboxWiring implements CamelConfiguration {
                         .description("committed webhooks whose inbox file is not written yet").register(meters);
                 Gauge.builder("tito.inbox.journal.segments", journal, InboxJournal::segments)
                         .description("inbox journal segments on disk").register(meters);
+                Gauge.builder("tito.dispatch.in.flight", inFlight, DeliveriesInFlight::size)
+                        .description("deliveries being dispatched now (a sink may hold one until its batch is written)")
+                        .register(meters);
             }
         });
     }

@@ -56,7 +56,7 @@ class GracefulStopTest {
             // The stop must find rows pending: the first arrival was written at once, and later ones dispatched since
             // wait for the next flush, which only the stop brings.
             TestRelay.await("the first write, then rows waiting for the next one", Duration.ofSeconds(60), () ->
-                    ticketsIn(google).size() > 0 && TestRelay.uncheck(() -> relay.metric("camel_exchanges_inflight") > 0));
+                    ticketsIn(google).size() > 0 && TestRelay.uncheck(() -> relay.metric("tito_dispatch_in_flight") > 0));
             int rowsBeforeTheStop = ticketsIn(google).size();
             Duration stopping = relay.terminate(Duration.ofSeconds(40));
             senders.shutdown();
