@@ -1,5 +1,6 @@
 package titorelay.dedupe;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,21 +10,28 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import org.h2.tools.Server;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import titorelay.support.TestRelay;
 
 /**
  * A database server for the relays to share: H2 in server mode on a free loopback port (it refuses other hosts
- * unless told otherwise), with one database whose administrator is {@link #USER} with {@link #PASSWORD}.
+ * unless told otherwise), with one database whose administrator is {@link #USER} with {@link #PASSWORD}. Started
+ * before each test and stopped after it, when registered with {@code @RegisterExtension}.
  */
-final class DatabaseServer implements AutoCloseable {
+final class DatabaseServer implements BeforeEachCallback, AfterEachCallback {
 
     static final String USER = "relay";
     static final String PASSWORD = "Dd-s3cret-9f2c";
 
-    private final Server server;
-    final String url;
+    private Server server;
+    private Path baseDir;
+    String url;
 
-    DatabaseServer(Path baseDir) throws Exception {
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        baseDir = Files.createTempDirectory("dedupe-database");
         server = Server.createTcpServer("-tcpPort", String.valueOf(TestRelay.freePort()), "-baseDir", baseDir.toString(),
                 "-ifNotExists").start();
         url = "jdbc:h2:tcp://127.0.0.1:" + server.getPort() + "/dedupe";
@@ -46,7 +54,12 @@ final class DatabaseServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void afterEach(ExtensionContext context) throws Exception {
         server.stop();
+        try (var files = Files.walk(baseDir)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
     }
 }

@@ -11,9 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.signature.TitoSignature;
 import titorelay.support.RawHttp;
@@ -37,17 +36,8 @@ class DedupePasswordNeverLoggedTest {
     @TempDir
     Path work;
 
-    private DatabaseServer database;
-
-    @BeforeEach
-    void startDatabaseServer() throws Exception {
-        database = new DatabaseServer(work.resolve("database"));
-    }
-
-    @AfterEach
-    void stopDatabaseServer() {
-        database.close();
-    }
+    @RegisterExtension
+    final DatabaseServer database = new DatabaseServer();
 
     @Test
     void theRightPasswordDedupesAndIsNotLogged() throws Exception {

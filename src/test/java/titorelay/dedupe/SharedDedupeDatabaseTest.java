@@ -7,9 +7,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.support.DeliveryKeys;
 import titorelay.support.Tickets;
@@ -28,17 +27,8 @@ class SharedDedupeDatabaseTest {
     @TempDir
     Path work;
 
-    private DatabaseServer database;
-
-    @BeforeEach
-    void startDatabaseServer() throws Exception {
-        database = new DatabaseServer(work.resolve("database"));
-    }
-
-    @AfterEach
-    void stopDatabaseServer() {
-        database.close();
-    }
+    @RegisterExtension
+    final DatabaseServer database = new DatabaseServer();
 
     @Test
     void aSecondRelayOnTheSameDatabaseDropsTheFirstOnesRepeat() throws Exception {
