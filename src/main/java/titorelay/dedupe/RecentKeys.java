@@ -15,6 +15,8 @@ import java.util.LinkedHashSet;
 
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -31,6 +33,7 @@ import titorelay.storage.OwnerOnly;
  */
 public final class RecentKeys extends ServiceSupport implements IdempotentRepository {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RecentKeys.class);
     private static final byte ADDED = 'A';
     private static final byte REMOVED = 'R';
     private static final int RECORD_BYTES = 17;
@@ -46,6 +49,8 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
     private final ByteBuffer record = ByteBuffer.allocate(RECORD_BYTES);
     private FileChannel channel;
     private long records;
+    /** The number of records at which the file is next rewritten with the remembered keys only. */
+    private long rewriteAt;
 
     public RecentKeys(Path file, int remember, boolean syncEachAdd) {
         if (remember < 1) {
@@ -54,6 +59,7 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
         this.file = file;
         this.remember = remember;
         this.syncEachAdd = syncEachAdd;
+        this.rewriteAt = 2L * remember;
     }
 
     @Override
@@ -119,6 +125,7 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
         try {
             channel.truncate(0);
             records = 0;
+            rewriteAt = 2L * remember;
         } catch (IOException e) {
             throw new IllegalStateException("Cannot clear " + file + ": " + e.getMessage(), e);
         }
@@ -140,12 +147,18 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
                 channel.force(false);
             }
             records++;
-            if (records >= 2L * remember) {
-                rewrite();
-            }
         } catch (IOException e) {
             // Not remembered: the caller's step fails, and the delivery is retried (or kept) as for any failing sink.
             throw new IllegalStateException("Cannot record in " + file + ": " + e.getMessage(), e);
+        }
+        if (records >= rewriteAt) {
+            try {
+                rewrite();
+            } catch (IOException e) {
+                // The record is written: only the file stays longer. Tried again after as many records once more.
+                LOG.warn("Cannot compact {} (it keeps growing meanwhile): {}", file, e.toString());
+                rewriteAt = records + remember;
+            }
         }
     }
 
@@ -173,13 +186,16 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
             out.force(true);
         }
         OwnerOnly.restrict(fresh);
-        channel.close();
+        // Renamed over the file while it is still open for appends, so that a failed rename leaves it usable.
         Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
             directory.force(true);
         }
+        FileChannel previous = channel;
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        previous.close();
         records = keys.size();
+        rewriteAt = 2L * remember;
     }
 
     private void read() throws IOException {

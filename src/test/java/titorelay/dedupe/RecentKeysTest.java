@@ -84,6 +84,25 @@ class RecentKeysTest {
     }
 
     @Test
+    void aCompactionThatCannotBeWrittenLosesNoRecord() throws Exception {
+        RecentKeys keys = open(10);
+        // Where the compacted file would be written is taken (as by a full or broken disk): it cannot be made.
+        Path blocked = Files.createDirectory(dir.resolve("dedupe/.dispatch.keys.rewriting"));
+        Files.writeString(blocked.resolve("in-the-way"), "x");
+        for (int i = 0; i < 50; i++) {
+            assertTrue(keys.add("delivery-" + i), "every add succeeds while compaction fails");
+        }
+        assertEquals(50L * RECORD_BYTES, Files.size(dir.resolve("dedupe/dispatch.keys")), "the compaction did fail");
+        keys.stop();
+
+        RecentKeys again = open(10);
+        assertTrue(again.contains("delivery-49"));
+        assertTrue(again.contains("delivery-40"));
+        assertFalse(again.contains("delivery-39"));
+        again.stop();
+    }
+
+    @Test
     void aFileThatIsNotARecordFileStopsTheStartWithItsName() throws Exception {
         Files.createDirectories(dir.resolve("dedupe"));
         Files.writeString(dir.resolve("dedupe/dispatch.keys"), "this is not a dedupe record file, no no no");
