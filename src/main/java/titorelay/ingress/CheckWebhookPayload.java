@@ -43,6 +43,8 @@ public class CheckWebhookPayload implements Processor {
      */
     private static final ThreadLocal<List<List<String>>> NAMES_BY_DEPTH = ThreadLocal.withInitial(ArrayList::new);
     private static final ThreadLocal<CharBuffer> DECODED = ThreadLocal.withInitial(() -> CharBuffer.allocate(8192));
+    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() -> StandardCharsets.UTF_8
+            .newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
 
     @Override
     public void process(Exchange exchange) {
@@ -107,9 +109,7 @@ public class CheckWebhookPayload implements Processor {
 
     /** Whether the bytes are well-formed UTF-8, decoded piece by piece into a small reused buffer. */
     private static boolean isUtf8(byte[] body) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder decoder = UTF8.get().reset();
         ByteBuffer in = ByteBuffer.wrap(body);
         CharBuffer out = DECODED.get();
         CoderResult result;

@@ -1,7 +1,6 @@
 package titorelay.tito;
 
 import java.time.Duration;
-import java.util.function.Function;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,10 +23,7 @@ public final class TitoApiWiring implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
-        install(camelContext, Settings.of(camelContext));
-    }
-
-    public static void install(CamelContext camelContext, Function<String, String> setting) throws Exception {
+        Settings setting = Settings.of(camelContext);
         TitoApiSettings settings = TitoApiSettings.from(setting);
         camelContext.getRegistry().bind("reconciledCancellation", new ReconciledCancellation());
         if (!settings.enabled()) {
@@ -36,11 +32,11 @@ public final class TitoApiWiring implements CamelConfiguration {
                                                               + " backfill or reconcile through Tito's Admin API)");
             return;
         }
-        TitoApiClient client = new TitoApiClient(settings, Long.parseLong(setting.apply("relay.tito-api.retry-delay-ms")),
-                Integer.parseInt(setting.apply("relay.tito-api.max-retries")));
+        TitoApiClient client = new TitoApiClient(settings, setting.longInteger("relay.tito-api.retry-delay-ms"),
+                setting.integer("relay.tito-api.max-retries"));
         TitoMirror mirror = new TitoMirror(camelContext, settings, client,
                 new MirrorProgress(DataDirectory.of(camelContext)),
-                Duration.ofMillis(Long.parseLong(setting.apply("relay.tito-api.reconcile-overlap-ms"))),
+                Duration.ofMillis(setting.longInteger("relay.tito-api.reconcile-overlap-ms")),
                 "direct:tito-api-record");
         camelContext.getRegistry().bind("titoApiPass", mirror);
         HealthCheckRegistry.get(camelContext).register(new TitoApiHealthCheck(mirror));
