@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.apache.camel.component.file.FileConstants;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.slf4j.Logger;
@@ -20,30 +20,32 @@ import org.slf4j.LoggerFactory;
  * receives and stores every webhook), so that no orchestrator restarts or unroutes it over a sink's failure.
  * <p>
  * DOWN, though, while a delivery that failed every retry cannot be kept as a dead letter (disk full, directory not
- * writable): it then stays in the inbox and is taken again, and only a person can make room for it.
+ * writable): it then stays in the inbox journal and is taken again, and only a person can make room for it.
  */
 public final class DeadLetterHealth extends AbstractHealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHealth.class);
 
     private final Path directory;
-    /** Inbox files whose dead letter could not be written, with why; forgotten once the file has left the inbox. */
-    private final Map<Path, String> notKept = new ConcurrentHashMap<>();
+    private final Predicate<String> waiting;
+    /** Deliveries whose dead letter could not be written, with why; forgotten once dispatched or kept. */
+    private final Map<String, String> notKept = new ConcurrentHashMap<>();
 
-    public DeadLetterHealth(Path directory) {
+    /** @param waiting whether the delivery of that name is still waiting in the inbox journal */
+    public DeadLetterHealth(Path directory, Predicate<String> waiting) {
         super("tito-relay", "dead-letters");
         this.directory = directory;
+        this.waiting = waiting;
     }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        notKept.keySet().removeIf(inboxFile -> !Files.exists(inboxFile)); // dispatched or kept since
+        notKept.keySet().removeIf(delivery -> !waiting.test(delivery)); // dispatched or kept since
         if (!notKept.isEmpty()) {
             builder.detail("not-kept", notKept.size());
             builder.message(notKept.size() + " delivery(ies) failed every retry and cannot be kept as dead letters in "
-                            + directory + " (" + notKept.values().iterator().next() + "): they stay in the inbox and"
-                            + " are tried again; make " + directory + " a writable directory with free space, and"
-                            + " check that the inbox files can be read");
+                            + directory + " (" + notKept.values().iterator().next() + "): they stay in the inbox journal"
+                            + " and are tried again; make " + directory + " a writable directory with free space");
             builder.down();
             return;
         }
@@ -64,18 +66,18 @@ public final class DeadLetterHealth extends AbstractHealthCheck {
 
     /**
      * For the dead-letter route, when writing the dead letter failed: records why, then fails the exchange again, so
-     * that the inbox keeps the delivery instead of deleting it as done.
+     * that the inbox journal keeps the delivery instead of passing it as done.
      */
     public Processor notKept() {
         return exchange -> {
             Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-            String inboxFile = exchange.getMessage().getHeader(FileConstants.FILE_ABSOLUTE_PATH, String.class);
+            String delivery = exchange.getMessage().getHeader(Exchange.FILE_NAME, String.class);
             String reason = failure == null ? "unknown" : String.valueOf(rootCause(failure).getMessage());
-            if (inboxFile != null) {
-                notKept.put(Path.of(inboxFile), reason);
+            if (delivery != null) {
+                notKept.put(delivery, reason);
             }
-            LOG.error("Cannot keep {} as a dead letter in {} ({}): it stays in the inbox and is tried again",
-                    inboxFile, directory, reason);
+            LOG.error("Cannot keep {} as a dead letter in {} ({}): it stays in the inbox journal and is tried again",
+                    delivery, directory, reason);
             throw failure != null ? failure : new IllegalStateException("dead letter not written");
         };
     }

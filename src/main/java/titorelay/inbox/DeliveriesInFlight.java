@@ -13,11 +13,6 @@ import titorelay.Headers;
  * delivery until it completes (confirmed) or fails (removed), and then forgotten, since the persistent delivery log
  * remembers what completed. A repeat that arrives meanwhile is therefore seen while, and only while, its twin is in
  * flight.
- * <p>
- * Also the inbox consumer's in-progress repository, keyed by file: a delivery's file is taken by no other poll until
- * its dispatch has ended. Shared by every inbox endpoint, and kept when a route stops (a stopped service is not
- * cleared), so that the dispatch route made by a reload of dispatch.yaml does not take the files that the one it
- * replaced still has in flight (for repeats of themselves, deleting them before their rows are written).
  */
 public final class DeliveriesInFlight extends ServiceSupport implements IdempotentRepository {
 
@@ -49,11 +44,6 @@ public final class DeliveriesInFlight extends ServiceSupport implements Idempote
      * For the dead-letter route: a delivery that becomes a dead letter is no longer in flight. Forgotten before the dead
      * letter is written, so that replaying it at once is not taken for a repeat of itself.
      */
-    /** How many deliveries are being dispatched now. */
-    public int size() {
-        return keys.size();
-    }
-
     public Processor forget() {
         return exchange -> {
             String key = exchange.getMessage().getHeader(Headers.DELIVERY_KEY, String.class);

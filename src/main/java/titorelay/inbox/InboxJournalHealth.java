@@ -6,8 +6,9 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * DOWN while the inbox cannot be written: webhooks are still accepted (they are durable in the journal), but none
- * reaches dispatch until a person makes the inbox writable again.
+ * DOWN while dispatch cannot read the inbox journal (webhooks are still accepted and kept, but wait there), or cannot
+ * save its position in it (its directory is not writable, the disk is full: webhooks are still dispatched, but no
+ * segment is retired, so the journal grows, and a restart would dispatch again what was done since, as repeats).
  */
 public final class InboxJournalHealth extends AbstractHealthCheck {
 
@@ -21,12 +22,12 @@ public final class InboxJournalHealth extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         builder.detail("journal-segments", journal.segments());
-        builder.detail("waiting-for-the-inbox", journal.unspooled());
-        String problem = journal.spoolProblem();
+        builder.detail("waiting-for-dispatch", journal.backlog());
+        String problem = journal.dispatchProblem();
         if (problem == null) {
-            builder.message("Webhooks go from the journal into the inbox").up();
+            builder.message("Webhooks are kept in the journal and dispatched from it").up();
         } else {
-            builder.message("Cannot write into the inbox; webhooks are kept in its journal meanwhile: " + problem).down();
+            builder.message("Dispatch from the inbox journal: " + problem).down();
         }
     }
 }

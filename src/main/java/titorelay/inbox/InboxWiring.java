@@ -33,24 +33,25 @@ public final class InboxWiring implements CamelConfiguration {
         // A lost record only means a delivery dispatched again (the sinks skip what they did): no fsync per delivery.
         IdempotentRepository deliveryLog = DedupeStore.repository(camelContext, "dispatch", false);
         registry.bind("deliveryLog", deliveryLog);
-        InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("inbox"),
-                dataDir.resolve("dead-letters"), settings.longInteger("relay.inbox.journal-segment-bytes"),
-                settings.integer("relay.inbox.max-files"), deliveryLog);
+        InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("dead-letters"),
+                settings.longInteger("relay.inbox.journal-segment-bytes"),
+                settings.integer("relay.dispatch.max-in-flight"),
+                settings.longInteger("relay.dispatch.redelivery-delay-ms"), deliveryLog);
         camelContext.addService(journal);
         registry.bind("inboxJournal", journal);
         registry.bind("storeInInbox", journal.storeInInbox());
+        // routes/dispatch.yaml reads the journal through this endpoint: inbox-journal:dispatch
+        registry.bind("inbox-journal", new InboxJournalComponent(journal));
         HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
-        countedOnceStarted(camelContext, journal, inFlight);
+        countedOnceStarted(camelContext, journal);
 
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
-        registry.bind("inboxFilesInProgress", new DeliveriesInFlight());
-        registry.bind("deleteDispatchedFile", new DeleteDispatchedFile());
 
         registry.bind("recordDeadLetter", new RecordDeadLetter());
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
-        DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"));
+        DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"), journal::isWaiting);
         HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
         registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
 
@@ -60,7 +61,7 @@ public final class InboxWiring implements CamelConfiguration {
     }
 
     /** The journal's counters, in the metrics once Camel's meter registry exists (it is made at start). */
-    private static void countedOnceStarted(CamelContext camelContext, InboxJournal journal, DeliveriesInFlight inFlight) {
+    private static void countedOnceStarted(CamelContext camelContext, InboxJournal journal) {
         camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
@@ -80,11 +81,11 @@ public final class InboxWiring implements CamelConfiguration {
                         .description("acknowledged webhooks lost to damage in the inbox journal (estimated)").register(meters);
                 FunctionCounter.builder("tito.inbox.journal.damaged.bytes", journal, InboxJournal::damagedBytes)
                         .description("inbox journal bytes passed over as damaged").register(meters);
-                Gauge.builder("tito.inbox.journal.unspooled", journal, InboxJournal::unspooled)
-                        .description("committed webhooks whose inbox file is not written yet").register(meters);
+                Gauge.builder("tito.inbox.backlog", journal, InboxJournal::backlog)
+                        .description("webhooks acknowledged since start whose dispatch has not ended").register(meters);
                 Gauge.builder("tito.inbox.journal.segments", journal, InboxJournal::segments)
                         .description("inbox journal segments on disk").register(meters);
-                Gauge.builder("tito.dispatch.in.flight", inFlight, DeliveriesInFlight::size)
+                Gauge.builder("tito.dispatch.in.flight", journal, InboxJournal::inFlight)
                         .description("deliveries being dispatched now (a sink may hold one until its batch is written)")
                         .register(meters);
             }

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.zip.CRC32C;
 
@@ -17,8 +19,8 @@ import titorelay.storage.OwnerOnly;
 /**
  * One file of the inbox journal and its record format: {@code magic, name length, envelope length, name, envelope,
  * CRC-32C of name and envelope}, one record after the other, followed by zeros written ahead of them. Appended to
- * under the journal's commit lock, read by its spooler, deleted once its deliveries are done (kept aside instead if
- * it was found damaged).
+ * under the journal's commit lock, read in order by dispatch ({@link JournalCursor}), deleted once dispatch's position
+ * has passed it (kept aside instead if it was found damaged). Its file name is its number, which orders segments.
  */
 final class JournalSegment {
 
@@ -35,24 +37,25 @@ final class JournalSegment {
     }
 
     final Path path;
+    final long number;
     final boolean fromEarlierRun;
     private final FileChannel channel; // for appending; null for an earlier run's segment
-    volatile long committedBytes; // fsync'd; the spooler reads up to here
+    volatile long committedBytes; // fsync'd; dispatch reads up to here
     volatile boolean full; // no more appends
     private long zeroFilledBytes; // under the commit lock
-    // The spooler's alone:
+    // The reading side's (JournalCursor's, under its lock):
     private FileChannel reader;
     private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-    long spooledBytes;
-    boolean spooled; // every record read and spooled
+    volatile long readBytes; // where the next record to dispatch starts
+    boolean read; // full, and every record in it read
     int records; // read so far
-    int gone; // of those, how many have left the inbox (or never needed to be in it)
     boolean damaged; // bytes below the committed ones held no intact record: kept aside, never deleted
     private String lastFileName; // of the last intact record read, to say where damage lies
     private long damagedBytes;
 
     private JournalSegment(Path path, FileChannel channel, boolean fromEarlierRun) {
         this.path = path;
+        this.number = numberOf(path);
         this.channel = channel;
         this.fromEarlierRun = fromEarlierRun;
     }
@@ -69,6 +72,26 @@ final class JournalSegment {
         segment.committedBytes = Files.size(path);
         segment.full = true;
         return segment;
+    }
+
+    static final String SUFFIX = ".journal";
+
+    /** The file name of segment {@code number}: zero-padded, so that name order is number order. */
+    static String fileName(long number) {
+        return "%020d%s".formatted(number, SUFFIX);
+    }
+
+    /** The number in a segment's file name, or -1 if it is not one. */
+    static long numberOf(Path path) {
+        String name = path.getFileName().toString();
+        if (!name.endsWith(SUFFIX) || name.length() != 20 + SUFFIX.length()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(name.substring(0, 20));
+        } catch (NumberFormatException notOurs) {
+            return -1;
+        }
     }
 
     static int recordBytes(byte[] name, byte[] envelope) {
@@ -111,7 +134,7 @@ final class JournalSegment {
         zeroFilledBytes = target;
     }
 
-    /** No more appends: the spooler may finish it once it has read up to {@link #committedBytes}. */
+    /** No more appends: dispatch may finish it once it has read up to {@link #committedBytes}. */
     void close() {
         try {
             channel.close();
@@ -122,15 +145,15 @@ final class JournalSegment {
     }
 
     /**
-     * The next intact record from {@link #spooledBytes} on, or null if there is none up to {@link #committedBytes}
-     * (then {@link #spooledBytes} is moved there). Bytes on the way that hold no intact record are passed over: the
+     * The next intact record from {@link #readBytes} on, or null if there is none up to {@link #committedBytes}
+     * (then {@link #readBytes} is moved there). Bytes on the way that hold no intact record are passed over: the
      * zeros written ahead of the records and a torn tail of an earlier run quietly, damage reported to {@code damage}.
      */
     Record next(JournalDamage damage) throws IOException {
-        Record record = recordAt(spooledBytes);
+        Record record = recordAt(readBytes);
         if (record == null) {
-            long typicalRecordBytes = records == 0 ? 0 : (spooledBytes - damagedBytes) / records;
-            JournalGap gap = JournalGap.from(this, spooledBytes, committedBytes, typicalRecordBytes);
+            long typicalRecordBytes = records == 0 ? 0 : (readBytes - damagedBytes) / records;
+            JournalGap gap = JournalGap.from(this, readBytes, committedBytes, typicalRecordBytes);
             if (gap.isTornTail(fromEarlierRun)) {
                 LOG.warn("Inbox journal segment {} ends with an incomplete record at byte {}, never acknowledged: ignored",
                         this, gap.start());
@@ -139,7 +162,7 @@ final class JournalSegment {
                 damagedBytes += gap.bytes();
                 damage.report(this, gap, lastFileName);
             }
-            spooledBytes = gap.end();
+            readBytes = gap.end();
             record = gap.next();
         }
         if (record != null) {
@@ -170,6 +193,24 @@ final class JournalSegment {
             return null;
         }
         return new Record(new String(name.array(), StandardCharsets.UTF_8), envelope, end);
+    }
+
+    /**
+     * The intact records of the segment at {@code path} from {@code from} up to {@code to}, read without moving the
+     * segment's own reading place (stops at the first byte that is not an intact record).
+     */
+    static List<Record> recordsOf(Path path, long from, long to) throws IOException {
+        JournalSegment copy = new JournalSegment(path, null, true);
+        copy.committedBytes = to;
+        List<Record> records = new ArrayList<>();
+        try {
+            for (Record record; from < to && (record = copy.recordAt(from)) != null; from = record.end()) {
+                records.add(record);
+            }
+        } finally {
+            copy.closeReader();
+        }
+        return records;
     }
 
     /** A name the journal stores: a plain file name, without a directory, not hidden, no control characters. */

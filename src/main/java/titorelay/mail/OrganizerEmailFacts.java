@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import titorelay.sheets.SheetColumns;
 import titorelay.Headers;
+import titorelay.WebhookPayload;
 
 /**
  * What an organizer email says, taken from the webhook: who, what (tickets, amount, discount code), when, and the
@@ -30,7 +30,6 @@ import titorelay.Headers;
  */
 public class OrganizerEmailFacts implements Processor {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The prefix of the names routes/routing.yaml gives what reconciliation found (reconciled.ticket.voided). */
     private static final String RECONCILED = "reconciled.";
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
@@ -47,7 +46,7 @@ public class OrganizerEmailFacts implements Processor {
         boolean reconciled = name.startsWith(RECONCILED);
         // What reconciliation found reads like the webhook Tito would have sent, and says how it was found.
         String webhook = reconciled ? name.substring(RECONCILED.length()) : name;
-        JsonNode payload = JSON.valueToTree(exchange.getMessage().getBody(Map.class));
+        JsonNode payload = WebhookPayload.of(exchange);
         String set = Files.exists(templates.resolve(webhook + ".subject.mustache")) ? webhook : "generic";
         for (String part : new String[] {"subject", "text", "html"}) {
             exchange.setVariable(part + "Template",

@@ -2,16 +2,15 @@ package titorelay.sheets;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
@@ -23,11 +22,13 @@ import titorelay.inbox.SinkFailedException;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.threads.ThreadFailures;
 import titorelay.Headers;
+import titorelay.WebhookPayload;
 
 /**
  * The spreadsheet sink. Each webhook's row changes wait here, and a single writer thread sends everything pending in
  * one write at most once per flush interval (Google allows 60 writes a minute). A webhook's exchange completes only
- * once its row is written, so dispatch keeps the delivery in the inbox until then: a crash loses no pending row.
+ * once its row is written, so dispatch's position in the inbox journal stays before it until then: a crash loses no
+ * pending row.
  * <p>
  * Quota (429), Google's own errors (5xx) and time-outs are retried with doubling delays that honour Retry-After,
  * with later changes folded into the same write, so nothing is lost or reordered. A permanent error (no such
@@ -38,7 +39,6 @@ import titorelay.Headers;
 public final class SpreadsheetSink extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpreadsheetSink.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private record Waiting(List<RowChange> changes, Exchange exchange, AsyncCallback callback) {
     }
@@ -98,7 +98,7 @@ public final class SpreadsheetSink extends ServiceSupport {
                 throw new IllegalArgumentException("Routed to the spreadsheet, but no tab of the columns file"
                                                    + " (sheets.columns-file) says how " + name + " fills it");
             }
-            JsonNode payload = JSON.valueToTree(exchange.getMessage().getBody(Map.class));
+            JsonNode payload = WebhookPayload.of(exchange);
             changes = columns.changesFor(name, payload);
         } catch (RuntimeException e) {
             exchange.setException(e);
@@ -130,7 +130,7 @@ public final class SpreadsheetSink extends ServiceSupport {
         draining = true;
         Thread current = writer;
         if (current != null) {
-            current.interrupt();
+            LockSupport.unpark(current);
         }
     }
 
@@ -150,7 +150,7 @@ public final class SpreadsheetSink extends ServiceSupport {
     @Override
     protected void doStop() throws InterruptedException {
         running = false; // the writer flushes what is pending, then ends
-        writer.interrupt();
+        LockSupport.unpark(writer);
         writer.join(TimeUnit.SECONDS.toMillis(30));
         completions.shutdown();
         completions.awaitTermination(30, TimeUnit.SECONDS);
@@ -165,12 +165,10 @@ public final class SpreadsheetSink extends ServiceSupport {
             if (draining && backoff == 0) {
                 wait = 0;
             }
-            if (wait > 0 && running) {
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException stopping) {
-                    // fall through: flush what is pending before ending
-                }
+            // Parked, not slept: drain() wakes it without an interrupt, which would break a Google call under way.
+            for (long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+                 wait > 0 && running && !(draining && backoff == 0) && until - System.nanoTime() > 0; ) {
+                LockSupport.parkNanos(this, until - System.nanoTime());
             }
             if (firstArrival == null && incoming.isEmpty() && batch.isEmpty() && !refused.hasParts()) {
                 backoff = 0;
@@ -262,7 +260,8 @@ public final class SpreadsheetSink extends ServiceSupport {
     /** Idle: sleep until a webhook arrives (it is then written at the next flush time). */
     private void awaitFirstArrival() {
         try {
-            firstArrival = incoming.poll(draining ? 20 : flushIntervalMs, TimeUnit.MILLISECONDS);
+            // In short slices, so that a stop is seen soon (it wakes the writer without an interrupt).
+            firstArrival = incoming.poll(draining ? 20 : Math.min(flushIntervalMs, 100), TimeUnit.MILLISECONDS);
         } catch (InterruptedException stopping) {
             // the loop sees running == false
         }

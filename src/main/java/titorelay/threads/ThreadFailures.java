@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What happens when one of the relay's threads fails with something other than the exceptions it expects.
  * <p>
- * The relay's own loops (the inbox spooler, the spreadsheet writer) catch every {@link Error}, report it through
+ * The relay's own loops (dispatch's journal reader, the spreadsheet writer) catch every {@link Error}, report it through
  * health, and start over. Two cases they cannot recover from end the process instead, with a non-zero status for a
  * supervisor to restart it (everything acknowledged is in the inbox journal, so a restart loses nothing): a failure
  * of the JVM itself ({@link VirtualMachineError}: out of memory, an internal error; other threads of the JVM,

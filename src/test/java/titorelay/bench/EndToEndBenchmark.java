@@ -49,7 +49,7 @@ public final class EndToEndBenchmark {
                     "tito.security-tokens=" + BenchRelay.TOKEN,
                     "camel.main.routes-include-pattern=file:routes/*.yaml,file:bench/baseline-route.yaml",
                     "camel.main.routes-reload-enabled=false"));
-            // Extra settings for an experiment, e.g. BENCH_SETTINGS="relay.inbox.max-files=5000 sheets.max-waiting=10000".
+            // Extra settings for an experiment, e.g. BENCH_SETTINGS="relay.dispatch.max-in-flight=10000 sheets.max-waiting=10000".
             String extra = System.getenv().getOrDefault("BENCH_SETTINGS", "").strip();
             if (!extra.isEmpty()) {
                 settings.addAll(List.of(extra.split("\\s+")));

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import titorelay.inbox.InboxJournal;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
@@ -57,10 +58,7 @@ public final class IngestBenchmark {
             double fsyncs = journalAfter[0] - journalBefore[0];
             double journaled = journalAfter[1] - journalBefore[1];
             long peakRssKb = BenchRelay.peakRssKb(relay.pid());
-            long inboxFiles;
-            try (var files = Files.list(work.resolve("data").resolve("inbox"))) {
-                inboxFiles = files.filter(file -> !file.getFileName().toString().startsWith(".")).count();
-            }
+            long waiting = InboxJournal.waitingIn(work.resolve("data").resolve("inbox-journal")).size();
 
             double baselineRate = BenchRelay.rate(baseline);
             double durableRate = BenchRelay.rate(durable);
@@ -74,8 +72,8 @@ public final class IngestBenchmark {
             System.out.printf("| durable / baseline rate | | %.2f |%n", durableRate / baselineRate);
             System.out.printf("| inbox journal fsyncs (group commit) | | %.0f for %.0f webhooks, %.1f per fsync |%n",
                     fsyncs, journaled, journaled / Math.max(1, fsyncs));
-            System.out.printf("| webhooks stored since start (journal) / waiting as inbox files (dispatch paused) | | %.0f / %d |%n",
-                    journalAfter[1], inboxFiles);
+            System.out.printf("| webhooks stored since start (journal) / waiting there for dispatch (paused) | | %.0f / %d |%n",
+                    journalAfter[1], waiting);
             System.out.printf("| relay peak RSS (-Xmx256m) | %d MB | |%n", peakRssKb / 1024);
             System.out.printf("| process start to health UP | %.2f s | |%n", startSeconds);
             System.out.println();

@@ -17,6 +17,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.sheets.SheetsEmulator;
+import titorelay.inbox.InboxJournal;
 import titorelay.support.Observed;
 import titorelay.support.RelayProcess;
 import titorelay.support.Scenario;
@@ -82,7 +83,7 @@ class CrashLoopTest {
                             "kill " + kill + " landed on a running relay");
                     System.out.printf("CrashLoopTest: kill %d at %.1f s, after %d attempts to send, %d deliveries in"
                                       + " the inbox%n", kill, (System.nanoTime() - sendingFrom) / 1e9, sender.attempts(),
-                            TestRelay.files(dataDir.resolve("inbox")).size());
+                            InboxJournal.waitingIn(dataDir.resolve("inbox-journal")).size());
                     relay.set(RelayProcess.start(dataDir, "run" + kill, settings, port, managementPort));
                 }
                 return null;
@@ -112,14 +113,14 @@ class CrashLoopTest {
                         && smtp.getReceivedMessages().length >= scenario.emailed.size());
                 System.out.printf("CrashLoopTest: the sheet and the emails complete %.1f s after the last 2xx%n",
                         (System.nanoTime() - acknowledgedAt) / 1e9);
-                // A later sentinel (a name no sink acts on) dispatched, and nothing left in the inbox: every earlier
-                // delivery is done, so no row or email can still come.
+                // A later sentinel (a name no sink acts on) dispatched, and nothing in flight: every earlier delivery
+                // (all taken before the sentinel, in journal order) is done, so no row or email can still come.
                 double unrouted = last.metric("tito_webhooks_unrouted_total");
                 sender.send(new TitoSender.Delivery("crash.sentinel",
                         "{\"sentinel\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 TestRelay.await("the sentinel to be dispatched and the inbox to drain", Duration.ofSeconds(60),
                         () -> TestRelay.uncheck(() -> last.metric("tito_webhooks_unrouted_total") == unrouted + 1)
-                              && TestRelay.files(dataDir.resolve("inbox")).isEmpty());
+                              && TestRelay.uncheck(() -> last.metric("tito_dispatch_in_flight") == 0));
                 assertEquals(scenario.tickets, Observed.ticketsIn(google.grid("crash-sheet", "Tickets")));
                 assertEquals(scenario.registrations,
                         Observed.registrationsIn(google.grid("crash-sheet", "Registrations")));

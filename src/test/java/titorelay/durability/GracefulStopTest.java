@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.sheets.SheetsEmulator;
+import titorelay.inbox.InboxJournal;
 import titorelay.support.Observed;
 import titorelay.support.RelayProcess;
 import titorelay.support.TestRelay;
@@ -79,7 +80,7 @@ class GracefulStopTest {
             // What was dispatched when the stop came is in the sheet (its pending rows were flushed); what was not
             // yet dispatched is still in the inbox, and the next start dispatches it. Nothing acknowledged is lost.
             Map<String, List<String>> flushed = ticketsIn(google);
-            long waiting = TestRelay.files(dataDir.resolve("inbox")).size();
+            long waiting = InboxJournal.waitingIn(dataDir.resolve("inbox-journal")).size();
             System.out.printf("GracefulStopTest: %d rows flushed before exit, %d deliveries left in the inbox%n",
                     flushed.size(), waiting);
             assertTrue(flushed.size() > rowsBeforeTheStop,
@@ -89,8 +90,7 @@ class GracefulStopTest {
 
             try (RelayProcess again = RelayProcess.start(dataDir, "again", settings)) {
                 TestRelay.await("the rest to be dispatched", Duration.ofSeconds(60), () ->
-                        TestRelay.files(dataDir.resolve("inbox")).isEmpty()
-                        && ticketsIn(google).keySet().containsAll(expected.keySet()));
+                        ticketsIn(google).keySet().containsAll(expected.keySet()));
             }
             Map<String, List<String>> inSheet = ticketsIn(google);
             for (Map.Entry<String, List<String>> row : expected.entrySet()) {

@@ -17,8 +17,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,18 +33,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static titorelay.support.TestRelay.await;
 import static titorelay.support.TestRelay.uncheck;
 
 /**
- * The inbox journal on its own, on real files: what a 202 relies on (group commit), what a restart restores after a
- * crash or a power cut, and how the inbox and the journal stay bounded.
+ * The inbox journal on its own, on real files: what a 202 relies on (group commit), how dispatch reads it (in order, a
+ * bounded number at a time), where a restart begins after a crash or a power cut, and how the journal stays bounded.
+ * Dispatch is played here by the test: it takes deliveries ({@link InboxJournal#next}) and ends them.
  */
 class InboxJournalTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(10);
+    private static final long RETRY_MILLIS = 100;
 
     @TempDir
     Path data;
@@ -55,19 +61,21 @@ class InboxJournalTest {
         }
     }
 
-    private InboxJournal start(long segmentBytes, int maxFilesAhead) {
-        InboxJournal journal = new InboxJournal(journalDir(), inbox(), deadLetters(), segmentBytes, maxFilesAhead, deliveryLog);
+    private InboxJournal start(long segmentBytes, int maxInFlight) {
+        InboxJournal journal = new InboxJournal(journalDir(), deadLetters(), segmentBytes, maxInFlight, RETRY_MILLIS,
+                deliveryLog);
         journal.start();
         started.add(journal);
         return journal;
     }
 
-    private Path journalDir() {
-        return data.resolve("inbox-journal");
+    private void stop(InboxJournal journal) {
+        journal.stop();
+        started.remove(journal);
     }
 
-    private Path inbox() {
-        return data.resolve("inbox");
+    private Path journalDir() {
+        return data.resolve("inbox-journal");
     }
 
     private Path deadLetters() {
@@ -88,12 +96,47 @@ class InboxJournalTest {
         return ("{\"slug\":\"ti_" + n + "\",\"state_name\":\"complete\"}").getBytes(StandardCharsets.UTF_8);
     }
 
-    private List<String> inboxFiles() throws IOException {
-        if (!Files.isDirectory(inbox())) {
-            return List.of();
+    private static List<String> namesOf(List<JournalCursor.Taken> taken) {
+        return taken.stream().map(t -> t.fileName).toList();
+    }
+
+    private static List<String> fileNames(int... deliveries) {
+        return Arrays.stream(deliveries).mapToObj(InboxJournalTest::fileName).toList();
+    }
+
+    /** Takes deliveries as dispatch does, until {@code count} were taken; fails if they do not come. */
+    private static List<JournalCursor.Taken> take(InboxJournal journal, int count) throws Exception {
+        List<JournalCursor.Taken> taken = new ArrayList<>();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (taken.size() < count) {
+            JournalCursor.Taken next = journal.next(TimeUnit.MILLISECONDS.toNanos(10));
+            if (next != null) {
+                taken.add(next);
+            }
+            assertTrue(System.nanoTime() < deadline, "only " + namesOf(taken) + " of " + count + " came");
         }
-        try (Stream<Path> files = Files.list(inbox())) {
-            return files.map(f -> f.getFileName().toString()).filter(f -> !f.startsWith(".")).sorted().toList();
+        return taken;
+    }
+
+    /** Everything dispatch can take now, until none comes for a while; for "nothing more" after a sentinel. */
+    private static List<JournalCursor.Taken> takeAll(InboxJournal journal) throws Exception {
+        List<JournalCursor.Taken> taken = new ArrayList<>();
+        for (JournalCursor.Taken next; (next = journal.next(TimeUnit.MILLISECONDS.toNanos(50))) != null; ) {
+            taken.add(next);
+        }
+        return taken;
+    }
+
+    private static void done(InboxJournal journal, List<JournalCursor.Taken> taken) {
+        taken.forEach(delivery -> journal.ended(delivery, true));
+    }
+
+    /** Waits while dispatch goes on (it saves its position and retires segments between deliveries). */
+    private static void awaitDispatching(InboxJournal journal, String what, BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertNull(journal.next(TimeUnit.MILLISECONDS.toNanos(20)), "nothing new to dispatch while " + what);
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
         }
     }
 
@@ -132,18 +175,8 @@ class InboxJournalTest {
         }
     }
 
-    private void dispatchAll() throws IOException {
-        for (String file : inboxFiles()) {
-            Files.delete(inbox().resolve(file));
-        }
-    }
-
-    private void awaitInbox(String what, int files) throws InterruptedException {
-        await(what, PATIENCE, () -> uncheck(() -> inboxFiles().size() == files));
-    }
-
     @Test
-    void concurrentRequestsShareFsyncsAndEveryDeliveryReachesTheInboxIntact() throws Exception {
+    void concurrentRequestsShareFsyncsAndDispatchReadsEveryDeliveryIntact() throws Exception {
         InboxJournal journal = start(8 << 20, 100_000);
         int requests = 2_000;
         ExecutorService senders = Executors.newFixedThreadPool(32);
@@ -163,67 +196,68 @@ class InboxJournalTest {
             senders.shutdownNow();
         }
         assertEquals(requests, journal.committed());
+        assertEquals(requests, journal.backlog(), "all acknowledged, none dispatched yet");
         System.out.printf("InboxJournalTest: %d webhooks committed with %d fsyncs%n", journal.committed(), journal.commits());
         // Requests that arrive while a commit is under way share the next one. How many share an fsync is a figure
         // of the machine, measured by the benchmark; here only that some did.
         assertTrue(journal.commits() < journal.committed(), "concurrent requests share fsyncs: " + journal.commits());
 
-        awaitInbox("every delivery in the inbox", requests);
-        for (int n = 0; n < requests; n++) {
-            assertArrayEquals(envelope(n), Files.readAllBytes(inbox().resolve(fileName(n))), fileName(n));
+        List<JournalCursor.Taken> taken = take(journal, requests);
+        Set<String> names = new HashSet<>();
+        for (JournalCursor.Taken delivery : taken) {
+            int n = Integer.parseInt(delivery.fileName.substring(21, 30));
+            assertTrue(names.add(delivery.fileName), "each once: " + delivery.fileName);
+            assertArrayEquals(envelope(n), delivery.envelope, delivery.fileName);
         }
-        assertEquals(0, journal.unspooled());
+        done(journal, taken);
+        assertEquals(0, journal.backlog());
+        assertTrue(journal.caughtUp());
+        assertEquals(List.of(), journal.waiting());
     }
 
     @Test
-    void aRestartRestoresWhatACrashOrPowerCutLostAndNothingElse() throws Exception {
+    void aRestartBeginsAtTheSavedPositionAndSkipsWhatWasDoneSince() throws Exception {
         InboxJournal first = start(8 << 20, 1000);
         for (int n = 0; n < 10; n++) {
             first.store(fileName(n), envelope(n));
         }
-        awaitInbox("the first run's files", 10);
-        first.stop();
-        started.remove(first);
-
-        // What a crash and a power cut can leave: files never written, or written empty ...
-        Files.delete(inbox().resolve(fileName(0)));
-        Files.delete(inbox().resolve(fileName(1)));
-        Files.write(inbox().resolve(fileName(2)), new byte[0]);
-        // ... next to deliveries that were done before it: dispatched (in the delivery log), or a dead letter.
-        for (int n : new int[] {3, 4}) {
-            deliveryLog.add(DeliveryKeys.key("ticket.updated", body(n)));
-            Files.delete(inbox().resolve(fileName(n)));
-        }
+        List<JournalCursor.Taken> taken = take(first, 5);
+        assertEquals(fileNames(0, 1, 2, 3, 4), namesOf(taken), "in arrival order");
+        done(first, taken.subList(0, 3)); // 3 and 4 are still being dispatched when the relay stops
+        first.ended(taken.get(4), true); // done out of order: the position stays before 3
+        stop(first);
+        // Done after the position was saved, which a crash can leave behind: dispatched (the delivery log has it)
+        // or kept as a dead letter. Those are not dispatched again.
+        deliveryLog.add(DeliveryKeys.key("ticket.updated", body(6)));
         Files.createDirectories(deadLetters());
-        Files.move(inbox().resolve(fileName(5)), deadLetters().resolve(fileName(5)));
+        Files.write(deadLetters().resolve(fileName(7)), envelope(7));
         // And a torn record after the last whole one: its fsync never returned, so it was never acknowledged.
         Path segment = segmentFiles().get(0);
-        long end = 0;
-        for (int n = 0; n < 10; n++) {
-            end += 12 + fileName(n).length() + envelope(n).length + 8;
-        }
+        long end = recordBounds(segment).get(9)[1];
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.allocate(12).putInt(0x5449544F).putInt(fileName(10).length()).putInt(500).flip(), end);
             channel.write(ByteBuffer.wrap(fileName(10).getBytes(StandardCharsets.US_ASCII)), end + 12);
         }
-        long untouched = Files.getLastModifiedTime(inbox().resolve(fileName(9))).toMillis();
 
         InboxJournal second = start(8 << 20, 1000);
-        await("the lost deliveries restored", PATIENCE, () -> second.restored() == 3);
-        List<String> expected = new ArrayList<>();
-        for (int n : new int[] {0, 1, 2, 6, 7, 8, 9}) {
-            expected.add(fileName(n));
-            assertArrayEquals(envelope(n), Files.readAllBytes(inbox().resolve(fileName(n))), fileName(n));
+        assertEquals(fileNames(3, 4, 5, 8, 9), second.waiting().stream().map(StoredDelivery::name).toList()
+                .stream().filter(name -> !name.equals(fileName(6)) && !name.equals(fileName(7))).toList());
+        List<JournalCursor.Taken> again = take(second, 5);
+        assertEquals(fileNames(3, 4, 5, 8, 9), namesOf(again),
+                "from the position on; not what was done since, nor the torn record");
+        for (JournalCursor.Taken delivery : again) {
+            assertArrayEquals(envelope(Integer.parseInt(delivery.fileName.substring(21, 30))), delivery.envelope);
         }
-        assertEquals(expected, inboxFiles(), "restored: lost and torn; not restored: dispatched, dead letters, torn records");
-        assertEquals(untouched, Files.getLastModifiedTime(inbox().resolve(fileName(9))).toMillis(), "intact files are left alone");
-        assertFalse(Files.exists(inbox().resolve(fileName(10))));
-
         assertEquals(0, second.damagedRecords(), "a torn tail is no damage");
         assertEquals(0, second.damagedBytes());
-        dispatchAll();
-        await("the segment retired", PATIENCE, () -> uncheck(() -> segmentFiles().isEmpty() && second.segments() == 0));
+        done(second, again);
+        assertEquals(List.of(), takeAll(second), "nothing more");
+        stop(second); // the segment is full (an earlier run's): retired once the position has passed it
+        assertEquals(List.of(), segmentFiles());
         assertFalse(Files.exists(journalDir().resolve("damaged")), "deleted, not kept aside");
+        InboxJournal third = start(8 << 20, 1000);
+        third.store(fileName(11), envelope(11));
+        assertEquals(fileNames(11), namesOf(takeAll(third)), "only what came after");
     }
 
     @Test
@@ -268,17 +302,19 @@ class InboxJournalTest {
         long flippedAt = recordBounds(segment).get(1)[1] - 10;
         overwrite(segment, flippedAt, flipped(segment, flippedAt));
         InboxJournal second = restartExpecting(3, List.of(1), segment);
-        second.stop();
-        started.remove(second);
-        // The journal is empty now, so the next segment is numbered as the kept one was.
+        stop(second);
+        // With the position lost too (a power cut), the next segment is numbered as the kept one was.
+        Files.delete(journalDir().resolve("dispatch.position"));
         Path again = storeAndStop(3);
         assertEquals(segment.getFileName(), again.getFileName());
         overwrite(again, flippedAt, flipped(again, flippedAt));
         byte[] secondAsFound = Files.readAllBytes(again);
         InboxJournal third = start(8 << 20, 1000);
-        awaitInbox("the intact ones", 2);
-        dispatchAll();
-        await("the second damaged segment done with", PATIENCE, () -> uncheck(() -> segmentFiles().isEmpty() && third.segments() == 0));
+        List<JournalCursor.Taken> intact = takeAll(third);
+        assertEquals(fileNames(0, 2), namesOf(intact));
+        done(third, intact);
+        stop(third);
+        assertEquals(List.of(), segmentFiles());
         try (Stream<Path> kept = Files.list(journalDir().resolve("damaged"))) {
             List<byte[]> contents = kept.map(InboxJournalTest::readAll).toList();
             assertEquals(2, contents.size(), "both kept");
@@ -294,16 +330,13 @@ class InboxJournalTest {
         }
     }
 
-    /** Stores deliveries 0 to n-1 in one segment and stops; returns the segment. */
+    /** Stores deliveries 0 to n-1 in one segment and stops before dispatching any; returns the segment. */
     private Path storeAndStop(int deliveries) throws Exception {
         InboxJournal first = start(8 << 20, 1000);
         for (int n = 0; n < deliveries; n++) {
             first.store(fileName(n), envelope(n));
         }
-        awaitInbox("the first run's files", deliveries);
-        first.stop();
-        started.remove(first);
-        dispatchAll(); // or lost in a power cut: either way, what is restored can only come from the journal
+        stop(first);
         List<Path> segments = segmentFiles();
         assertEquals(1, segments.size());
         assertEquals(deliveries, recordBounds(segments.get(0)).size());
@@ -311,8 +344,8 @@ class InboxJournalTest {
     }
 
     /**
-     * Restarts with the damaged {@code segment}, checks that every delivery but the {@code damaged} ones is restored
-     * intact, then dispatches them and checks that the segment is kept aside as it was found.
+     * Restarts with the damaged {@code segment}, checks that dispatch gets every delivery but the {@code damaged} ones,
+     * intact and in order, then ends them and checks that the segment is kept aside as it was found.
      */
     private InboxJournal restartExpecting(int deliveries, List<Integer> damaged, Path segment) throws Exception {
         byte[] asFound = Files.readAllBytes(segment);
@@ -323,15 +356,14 @@ class InboxJournalTest {
                 intact.add(fileName(n));
             }
         }
-        awaitInbox("every intact delivery restored", intact.size());
-        assertEquals(intact, inboxFiles(), "every intact record after the damage too, none of the damaged ones");
-        for (int n = 0; n < deliveries; n++) {
-            if (!damaged.contains(n)) {
-                assertArrayEquals(envelope(n), Files.readAllBytes(inbox().resolve(fileName(n))), fileName(n));
-            }
+        List<JournalCursor.Taken> taken = take(second, intact.size());
+        assertEquals(intact, namesOf(taken), "every intact record after the damage too, none of the damaged ones");
+        for (JournalCursor.Taken delivery : taken) {
+            assertArrayEquals(envelope(Integer.parseInt(delivery.fileName.substring(21, 30))), delivery.envelope);
         }
-        dispatchAll();
-        await("the segment done with", PATIENCE, () -> uncheck(() -> segmentFiles().isEmpty() && second.segments() == 0));
+        done(second, taken);
+        awaitDispatching(second, "the segment done with",
+                () -> uncheck(() -> segmentFiles().isEmpty() && second.segments() == 0));
         Path kept = journalDir().resolve("damaged").resolve(segment.getFileName());
         assertArrayEquals(asFound, Files.readAllBytes(kept), "kept aside as found, not deleted");
         return second;
@@ -339,91 +371,109 @@ class InboxJournalTest {
 
     @Test
     void damageFoundWhileRunningIsPassedOverToo() throws Exception {
-        InboxJournal journal = start(8 << 20, 1); // one file in the inbox at a time: the rest wait in the journal
+        InboxJournal journal = start(8 << 20, 1); // one delivery in flight at a time: the rest wait in the journal
         for (int n = 0; n < 4; n++) {
             journal.store(fileName(n), envelope(n));
         }
-        awaitInbox("the first file", 1);
+        List<JournalCursor.Taken> dispatched = new ArrayList<>(take(journal, 1));
         Path segment = segmentFiles().get(0);
         List<long[]> records = recordBounds(segment);
         long flippedAt = records.get(2)[0] + 20;
         overwrite(segment, flippedAt, flipped(segment, flippedAt)); // in its name, say a bad sector in the cache
 
-        List<String> dispatched = new ArrayList<>();
-        for (int n : new int[] {0, 1, 3}) {
-            awaitInbox("the next intact file", 1);
-            dispatched.addAll(inboxFiles());
-            dispatchAll();
+        for (int n = 0; n < 2; n++) {
+            done(journal, dispatched.subList(dispatched.size() - 1, dispatched.size()));
+            dispatched.addAll(take(journal, 1));
         }
-        journal.store(fileName(4), envelope(4)); // a sentinel: once it is in the inbox, nothing else is coming
-        awaitInbox("the sentinel", 1);
-        dispatched.addAll(inboxFiles());
-        assertEquals(List.of(fileName(0), fileName(1), fileName(3), fileName(4)), dispatched);
+        done(journal, dispatched.subList(dispatched.size() - 1, dispatched.size()));
+        journal.store(fileName(4), envelope(4)); // a sentinel: once it is taken, nothing else is coming
+        dispatched.addAll(takeAll(journal));
+        assertEquals(fileNames(0, 1, 3, 4), namesOf(dispatched));
         assertEquals(1, journal.damagedRecords());
         assertEquals(records.get(2)[1] - records.get(2)[0], journal.damagedBytes());
     }
 
     @Test
-    void aSegmentIsDeletedOnceAllItsDeliveriesLeftTheInbox() throws Exception {
+    void aSegmentIsDeletedOnceDispatchsPositionHasPassedIt() throws Exception {
         InboxJournal journal = start(1, 1000); // a segment per commit
         for (int n = 0; n < 5; n++) {
             journal.store(fileName(n), envelope(n));
         }
-        awaitInbox("the files", 5);
+        List<JournalCursor.Taken> taken = take(journal, 5);
         assertEquals(5, segmentFiles().size());
 
-        for (int n = 0; n < 3; n++) { // dispatched, as dispatch does it: the file is deleted
-            Files.delete(inbox().resolve(fileName(n)));
-        }
-        await("three segments retired", PATIENCE, () -> uncheck(() -> segmentFiles().size() == 2));
-        Files.delete(inbox().resolve(fileName(4)));
-        await("the fifth retired", PATIENCE, () -> uncheck(() -> segmentFiles().size() == 1));
-        Files.delete(inbox().resolve(fileName(3)));
-        await("all retired", PATIENCE, () -> uncheck(() -> segmentFiles().isEmpty() && journal.segments() == 0));
+        done(journal, taken.subList(0, 3));
+        awaitDispatching(journal, "three segments retired", () -> uncheck(() -> segmentFiles().size() == 2));
+        done(journal, taken.subList(4, 5)); // out of order: the position stays before the fourth
+        stop(journal); // saves the position now
+        assertEquals(2, segmentFiles().size(), "the fourth's segment and the fifth's");
+
+        InboxJournal again = start(1, 1000);
+        List<JournalCursor.Taken> retaken = takeAll(again);
+        assertEquals(fileNames(3, 4), namesOf(retaken), "from the position on (dispatch drops the fifth as a repeat)");
+        done(again, retaken);
+        awaitDispatching(again, "all retired", () -> uncheck(() -> segmentFiles().isEmpty() && again.segments() == 0));
     }
 
     @Test
-    void aDeliveryWrittenOnARetryStillLetsItsSegmentBeRetired() throws Exception {
+    void aPositionThatCannotBeSavedTurnsHealthDownKeepsTheSegmentsAndRecovers() throws Exception {
         InboxJournal journal = start(1, 1000); // a segment per commit
-        Path moved = data.resolve("inbox-moved-away");
-        Files.move(inbox(), moved);
-        Files.writeString(inbox(), "not a directory"); // even root cannot write into this
-        journal.store(fileName(0), envelope(0));
-        await("the inbox write to fail", PATIENCE, () -> journal.spoolProblem() != null);
-        Files.delete(inbox());
-        Files.move(moved, inbox());
+        InboxJournalHealth health = new InboxJournalHealth(journal);
+        Path blocker = journalDir().resolve(".dispatch.position.writing");
+        Files.createDirectories(blocker.resolve("in-the-way")); // where the position is written first: no file fits
+        try (DefaultCamelContext camel = new DefaultCamelContext()) {
+            health.setCamelContext(camel);
+            journal.store(fileName(0), envelope(0));
+            journal.store(fileName(1), envelope(1));
+            done(journal, take(journal, 2));
+            awaitDispatching(journal, "the position to fail", () -> journal.dispatchProblem() != null);
+            assertEquals(HealthCheck.State.DOWN, health.call().getState());
+            assertTrue(health.call().getMessage().orElse("").contains("cannot save dispatch's position"),
+                    health.call().getMessage().toString());
+            assertEquals(2, segmentFiles().size(), "kept while the position cannot be saved");
 
-        awaitInbox("the delivery written on a retry", 1);
-        assertEquals(0, journal.unspooled());
-        assertEquals(1, segmentFiles().size());
-        Files.delete(inbox().resolve(fileName(0))); // dispatched
-        await("its segment retired, without a restart", PATIENCE,
-                () -> uncheck(() -> segmentFiles().isEmpty() && journal.segments() == 0));
+            Files.delete(blocker.resolve("in-the-way"));
+            Files.delete(blocker);
+            awaitDispatching(journal, "the segments retired",
+                    () -> uncheck(() -> segmentFiles().isEmpty() && journal.segments() == 0));
+            assertEquals(HealthCheck.State.UP, health.call().getState());
+        }
     }
 
     @Test
-    void theInboxHoldsAtMostMaxFilesAndTheRestFollowInArrivalOrder() throws Exception {
+    void atMostMaxInFlightAreTakenAndTheRestFollowInArrivalOrder() throws Exception {
         InboxJournal journal = start(8 << 20, 3);
         for (int n = 0; n < 10; n++) {
             journal.store(fileName(n), envelope(n));
         }
-        assertEquals(10, journal.committed(), "all acknowledged at once, whatever the inbox holds");
-        Set<String> seen = new HashSet<>();
+        assertEquals(10, journal.committed(), "all acknowledged at once, whatever dispatch holds");
+        List<JournalCursor.Taken> inFlight = new ArrayList<>(takeAll(journal));
+        assertEquals(fileNames(0, 1, 2), namesOf(inFlight), "never more than 3 in flight");
         List<String> dispatched = new ArrayList<>();
-        while (dispatched.size() < 10) {
-            await("files to dispatch", PATIENCE, () -> uncheck(() -> !inboxFiles().isEmpty()));
-            List<String> files = inboxFiles();
-            assertTrue(files.size() <= 3, "never more than 3 files waiting: " + files);
-            String oldest = files.get(0);
-            assertTrue(seen.add(oldest), "each file once");
-            dispatched.add(oldest);
-            Files.delete(inbox().resolve(oldest));
+        while (!inFlight.isEmpty()) {
+            JournalCursor.Taken oldest = inFlight.remove(0);
+            dispatched.add(oldest.fileName);
+            journal.ended(oldest, true);
+            inFlight.addAll(takeAll(journal));
+            assertTrue(inFlight.size() <= 3, "never more than 3 in flight: " + namesOf(inFlight));
         }
-        List<String> expected = new ArrayList<>();
-        for (int n = 0; n < 10; n++) {
-            expected.add(fileName(n));
-        }
-        assertEquals(expected, dispatched, "in arrival order");
+        assertEquals(fileNames(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), dispatched, "in arrival order, each once");
+    }
+
+    @Test
+    void aDeliveryWhoseDispatchFailedIsTakenAgainAfterTheDelayAndTheLaterOnesMeanwhile() throws Exception {
+        InboxJournal journal = start(8 << 20, 1000);
+        journal.store(fileName(0), envelope(0));
+        JournalCursor.Taken failed = take(journal, 1).get(0);
+        long failedAt = System.nanoTime();
+        journal.ended(failed, false); // its dead letter could not be written
+        journal.store(fileName(1), envelope(1));
+        List<JournalCursor.Taken> next = take(journal, 2);
+        assertEquals(fileNames(1, 0), namesOf(next), "the later one at once, the failed one after the delay");
+        assertTrue(System.nanoTime() - failedAt >= TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS), "not before the delay");
+        assertEquals(fileNames(0, 1), journal.waiting().stream().map(StoredDelivery::name).toList(), "both not done");
+        done(journal, next);
+        assertTrue(journal.caughtUp());
     }
 
     @Test
@@ -439,8 +489,7 @@ class InboxJournalTest {
         Files.move(moved, journalDir());
 
         journal.store(fileName(2), envelope(2));
-        awaitInbox("the stored ones", 2);
-        assertEquals(List.of(fileName(0), fileName(2)), inboxFiles(), "the refused one is not in the inbox");
+        assertEquals(fileNames(0, 2), namesOf(takeAll(journal)), "the refused one is not in the journal");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package titorelay.routes;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,6 +13,7 @@ import java.util.Map;
 import org.apache.camel.Route;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import titorelay.inbox.StoredDelivery;
 import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
@@ -56,14 +58,14 @@ class RouteReloadInFlightTest {
             }
             await("every delivery in flight, waiting for the sheet", Duration.ofSeconds(5),
                     () -> relay.camelContext().getInflightRepository().size("dispatch") == WAITING);
-            List<Path> files = relay.inbox();
-            assertEquals(WAITING, files.size());
-            Map<Path, String> slugOf = new LinkedHashMap<>();
-            for (Path file : files) {
-                String envelope = Files.readString(file);
+            List<StoredDelivery> inFlight = relay.inbox();
+            assertEquals(WAITING, inFlight.size());
+            Map<String, String> slugOf = new LinkedHashMap<>();
+            for (StoredDelivery delivery : inFlight) {
+                String envelope = new String(delivery.envelope(), StandardCharsets.UTF_8);
                 for (int i = 0; i < WAITING; i++) {
                     if (envelope.contains("\"reload-" + i + "\"")) {
-                        slugOf.put(file, "reload-" + i);
+                        slugOf.put(delivery.name(), "reload-" + i);
                     }
                 }
             }
@@ -78,15 +80,16 @@ class RouteReloadInFlightTest {
             Files.move(Files.writeString(work.resolve("dispatch.yaml.edited"), edited), dispatch,
                     StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
-            // Until every row is written: a file that left the inbox has its row in the sheet.
+            // Until every row is written: a delivery no longer waiting in the inbox has its row in the sheet.
             List<String> violations = new ArrayList<>();
             boolean reloaded = false;
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
                 Route now = relay.camelContext().getRoute("dispatch");
                 reloaded |= now != null && now != before;
-                for (Map.Entry<Path, String> waiting : slugOf.entrySet()) {
-                    if (!Files.exists(waiting.getKey()) && rows(csv, waiting.getValue()) == 0
+                List<String> stillWaiting = relay.inbox().stream().map(StoredDelivery::name).toList();
+                for (Map.Entry<String, String> waiting : slugOf.entrySet()) {
+                    if (!stillWaiting.contains(waiting.getKey()) && rows(csv, waiting.getValue()) == 0
                         && !violations.contains(waiting.getValue())) {
                         violations.add(waiting.getValue());
                     }
