@@ -31,6 +31,8 @@ final class JournalSegment {
     static final int HEADER_BYTES = 12; // magic, name length, envelope length
     static final int MIN_RECORD_BYTES = HEADER_BYTES + 1 + Long.BYTES; // a one-byte name, an empty envelope
     private static final int ZERO_FILL_BYTES = 1 << 20;
+    /** Written over and over by every zero fill: one buffer for the process, never changed (each use duplicates it). */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
     /** One delivery read back, and where the next record starts. */
     record Record(String fileName, byte[] envelope, long end) {
@@ -126,7 +128,7 @@ final class JournalSegment {
             return;
         }
         long target = Math.max(end, Math.min(zeroFilledBytes + ZERO_FILL_BYTES, limit));
-        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZERO_FILL_BYTES, target - zeroFilledBytes));
+        ByteBuffer zeros = ZEROS.duplicate();
         for (long at = zeroFilledBytes; at < target; ) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
             at += channel.write(zeros, at);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,9 +42,18 @@ public final class SheetColumns {
             Map<String, String> value, String questions) {
 
         boolean matches(String webhookName) {
-            return names.stream().anyMatch(pattern -> pattern.matcher(webhookName).matches());
+            for (Pattern pattern : names) { // a loop, not a stream: called for every rule of every delivery
+                if (pattern.matcher(webhookName).matches()) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
+
+    private static final Pattern ALTERNATIVE_SEPARATOR = Pattern.compile("\\s*\\|\\s*");
+    /** Each source of the columns file split into its alternatives once (a bounded set: the file's sources). */
+    private static final Map<String, String[]> ALTERNATIVES = new ConcurrentHashMap<>();
 
     private final List<Tab> tabs;
 
@@ -164,7 +174,7 @@ public final class SheetColumns {
      * in the whole webhook instead (for the rows of an {@code each} rule).
      */
     private static Optional<String> read(JsonNode node, JsonNode webhook, String source) {
-        for (String alternative : source.split("\\s*\\|\\s*")) {
+        for (String alternative : ALTERNATIVES.computeIfAbsent(source, ALTERNATIVE_SEPARATOR::split)) {
             JsonNode payload = node;
             if (alternative.startsWith("../")) {
                 payload = webhook;
