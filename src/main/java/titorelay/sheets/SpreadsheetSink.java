@@ -118,6 +118,9 @@ public final class SpreadsheetSink extends ServiceSupport {
             callback.done(true);
             return true;
         }
+        // The payload is not needed any more: only its row changes wait for the write (the delivery's envelope stays
+        // with dispatch), so thousands of deliveries waiting cost little memory.
+        exchange.getMessage().setBody(null);
         incoming.add(new Waiting(changes, exchange, callback));
         return false;
     }

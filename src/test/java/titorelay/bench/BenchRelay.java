@@ -30,13 +30,18 @@ final class BenchRelay {
 
     /**
      * The built jar at -Xmx256m with these -D settings; its output in relay.log beside the data. With BENCH_JFR set to
-     * a file name, the relay records a JFR profile into it.
+     * a file name, the relay records a JFR profile into it; BENCH_JVM adds JVM options (e.g.
+     * "-XX:NativeMemoryTracking=summary", to see where the memory beyond the heap goes with jcmd).
      */
     static Process start(Path work, List<String> settings) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("java", "-Xmx256m"));
         String flightRecording = System.getenv("BENCH_JFR"); // a file name: profile the relay with JFR into it
         if (flightRecording != null) {
             command.add("-XX:StartFlightRecording=settings=profile,filename=" + flightRecording);
+        }
+        String jvmOptions = System.getenv("BENCH_JVM");
+        if (jvmOptions != null && !jvmOptions.isBlank()) {
+            command.addAll(List.of(jvmOptions.trim().split("\\s+")));
         }
         settings.forEach(setting -> command.add("-D" + setting));
         command.addAll(List.of("-jar", "target/tito-relay.jar"));
