@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,7 +46,13 @@ public final class SheetColumns {
         }
     }
 
+    private static final Pattern ALTERNATIVES = Pattern.compile("\\s*\\|\\s*");
+    /** Past this many webhook names, which rules match a name is worked out on each webhook instead of kept. */
+    private static final int NAMES_KEPT = 256;
+
     private final List<Tab> tabs;
+    /** For each webhook name seen: the rules of each tab (in the order of {@link #tabs}) that match it. */
+    private final Map<String, List<List<Rule>>> rulesByName = new ConcurrentHashMap<>();
 
     private SheetColumns(List<Tab> tabs) {
         this.tabs = tabs;
@@ -93,7 +100,7 @@ public final class SheetColumns {
 
     /** Whether some tab says how this webhook fills its columns (routes/routing.yaml decides whether it comes here). */
     public boolean describes(String webhookName) {
-        return tabs.stream().anyMatch(tab -> tab.rules().stream().anyMatch(rule -> rule.matches(webhookName)));
+        return rulesMatching(webhookName).stream().anyMatch(rules -> !rules.isEmpty());
     }
 
     /** What one webhook changes in one row of one tab. */
@@ -107,12 +114,14 @@ public final class SheetColumns {
      */
     public List<RowChange> changesFor(String webhookName, JsonNode payload) {
         List<RowChange> changes = new ArrayList<>();
-        for (Tab tab : tabs) {
+        List<List<Rule>> matching = rulesMatching(webhookName);
+        for (int t = 0; t < tabs.size(); t++) {
+            Tab tab = tabs.get(t);
             Map<String, String> set = new LinkedHashMap<>();
             Map<String, String> fill = new LinkedHashMap<>();
             boolean matched = false;
-            for (Rule rule : tab.rules()) {
-                if (rule.matches(webhookName) && rule.each() == null) {
+            for (Rule rule : matching.get(t)) {
+                if (rule.each() == null) {
                     matched = true;
                     fillFrom(rule, payload, payload, set, fill);
                 }
@@ -120,8 +129,8 @@ public final class SheetColumns {
             if (matched) {
                 change(tab, set, fill).ifPresent(changes::add);
             }
-            for (Rule rule : tab.rules()) {
-                if (rule.matches(webhookName) && rule.each() != null) {
+            for (Rule rule : matching.get(t)) {
+                if (rule.each() != null) {
                     for (JsonNode element : at(payload, rule.each())) {
                         Map<String, String> elementSet = new LinkedHashMap<>();
                         Map<String, String> elementFill = new LinkedHashMap<>();
@@ -132,6 +141,19 @@ public final class SheetColumns {
             }
         }
         return changes;
+    }
+
+    /** The rules of each tab that match the name, in order: the name patterns are matched once per name. */
+    private List<List<Rule>> rulesMatching(String webhookName) {
+        List<List<Rule>> matching = rulesByName.get(webhookName);
+        if (matching == null) {
+            matching = tabs.stream().map(tab -> tab.rules().stream().filter(rule -> rule.matches(webhookName)).toList())
+                    .toList();
+            if (rulesByName.size() < NAMES_KEPT) {
+                rulesByName.put(webhookName, matching);
+            }
+        }
+        return matching;
     }
 
     private static void fillFrom(Rule rule, JsonNode node, JsonNode webhook, Map<String, String> set,
@@ -164,7 +186,7 @@ public final class SheetColumns {
      * in the whole webhook instead (for the rows of an {@code each} rule).
      */
     private static Optional<String> read(JsonNode node, JsonNode webhook, String source) {
-        for (String alternative : source.split("\\s*\\|\\s*")) {
+        for (String alternative : ALTERNATIVES.split(source)) {
             JsonNode payload = node;
             if (alternative.startsWith("../")) {
                 payload = webhook;
