@@ -55,13 +55,14 @@ final class CsvTabFile {
                      + " they are left out, and the row is written again by its webhook", file, bytes.length - complete);
         }
         List<String[]> rows = new ArrayList<>();
+        SharedValues<Integer> values = new SharedValues<>();
         try (CSVParser parser = CSVFormat.RFC4180.parse(
                 new StringReader(new String(bytes, 0, complete, StandardCharsets.UTF_8)))) {
             for (CSVRecord record : parser) {
                 String[] cells = record.values();
                 String[] row = new String[usedWidth(cells)];
                 for (int c = 0; c < row.length; c++) {
-                    row[c] = CsvFormulaGuard.unguard(cells[c]);
+                    row[c] = values.share(c, CsvFormulaGuard.unguard(cells[c]));
                 }
                 rows.add(row.length == 0 ? NO_CELLS : row);
             }

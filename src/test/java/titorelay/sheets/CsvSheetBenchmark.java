@@ -191,7 +191,11 @@ public final class CsvSheetBenchmark {
         ticket.put("email", "person" + n + "@example.com");
         ticket.put("state_name", version == 0 ? "incomplete" : "complete");
         ticket.put("updated_at", String.format("2017-08-27T13:%02d:%02d.000Z", version / 60 % 60, version % 60));
-        return ticket;
+        try {
+            return JSON.readTree(JSON.writeValueAsBytes(ticket)); // parsed from its bytes, as each delivery is
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static long settledHeap() throws InterruptedException {
