@@ -31,7 +31,7 @@ final class SheetBook {
 
     private static final class TabState {
         final Tab config;
-        final Map<String, Map<String, String>> rows = new HashMap<>();
+        final TabRows rows = new TabRows();
         final Map<String, Set<String>> dirty = new LinkedHashMap<>();
         final Set<String> extraColumns = new LinkedHashSet<>();
         List<String> header = List.of();
@@ -68,14 +68,13 @@ final class SheetBook {
             for (int r = 1; r < grid.size() && keyIndex >= 0; r++) {
                 List<String> cells = grid.get(r);
                 String key = cell(cells, keyIndex);
-                if (!key.isEmpty() && !state.rows.containsKey(key)) {
-                    Map<String, String> row = new HashMap<>();
+                if (!key.isEmpty() && !state.rows.contains(key)) {
+                    state.rows.add(key);
                     for (int c = 0; c < header.size(); c++) {
                         if (!header.get(c).isEmpty()) {
-                            row.put(header.get(c), cell(cells, c));
+                            state.rows.set(key, header.get(c), cell(cells, c));
                         }
                     }
-                    state.rows.put(key, row);
                 }
             }
             tabs.put(config.name(), state);
@@ -99,30 +98,31 @@ final class SheetBook {
      */
     boolean apply(RowChange change) {
         TabState tab = tabs.get(change.tab());
-        Map<String, String> row = tab.rows.get(change.key());
+        TabRows rows = tab.rows;
+        String key = change.key();
         String updatedAtColumn = tab.config.updatedAt();
-        if (row != null && change.updatedAt() != null && updatedAtColumn != null) {
-            Instant current = SheetColumns.parseTimestamp(row.get(updatedAtColumn));
+        if (rows.contains(key) && change.updatedAt() != null && updatedAtColumn != null) {
+            Instant current = SheetColumns.parseTimestamp(rows.get(key, updatedAtColumn));
             if (current != null && change.updatedAt().isBefore(current)) {
                 return false;
             }
         }
-        if (row == null) {
-            row = new HashMap<>();
-            tab.rows.put(change.key(), row);
-            markDirty(tab, change.key(), tab.config.key());
-            row.put(tab.config.key(), change.key());
+        if (!rows.contains(key)) {
+            rows.add(key);
+            markDirty(tab, key, tab.config.key());
+            rows.set(key, tab.config.key(), key);
         }
         for (Map.Entry<String, String> cell : change.set().entrySet()) {
-            if (!Objects.equals(row.get(cell.getKey()), cell.getValue())) {
-                row.put(cell.getKey(), cell.getValue());
-                markDirty(tab, change.key(), cell.getKey());
+            if (!Objects.equals(rows.get(key, cell.getKey()), cell.getValue())) {
+                rows.set(key, cell.getKey(), cell.getValue());
+                markDirty(tab, key, cell.getKey());
             }
         }
         for (Map.Entry<String, String> cell : change.fill().entrySet()) {
-            if (row.getOrDefault(cell.getKey(), "").isEmpty() && !cell.getValue().isEmpty()) {
-                row.put(cell.getKey(), cell.getValue());
-                markDirty(tab, change.key(), cell.getKey());
+            String current = rows.get(key, cell.getKey());
+            if ((current == null || current.isEmpty()) && !cell.getValue().isEmpty()) {
+                rows.set(key, cell.getKey(), cell.getValue());
+                markDirty(tab, key, cell.getKey());
             }
         }
         return true;
@@ -175,7 +175,7 @@ final class SheetBook {
             List<List<String>> keys = keyColumnWasThere ? keyColumns.get(i) : List.of();
             for (int r = 1; r < keys.size(); r++) {
                 String key = cell(keys.get(r), 0);
-                if (!key.isEmpty()) {
+                if (!key.isEmpty() && tab.dirty.containsKey(key)) { // only the rows to write are looked for
                     rowOf.putIfAbsent(key, r + 1);
                 }
             }
@@ -185,7 +185,7 @@ final class SheetBook {
                 Set<String> columnsToWrite = entry.getValue();
                 if (rowNumber == null) {
                     rowNumber = nextFreeRow++;
-                    columnsToWrite = new LinkedHashSet<>(tab.rows.get(entry.getKey()).keySet()); // a new row: all of it
+                    columnsToWrite = new LinkedHashSet<>(tab.rows.columnsOf(entry.getKey())); // a new row: all of it
                     columnsToWrite.retainAll(header);
                 }
                 writes.addAll(cellRuns(tab, header, entry.getKey(), rowNumber, columnsToWrite));
@@ -222,7 +222,6 @@ final class SheetBook {
 
     private static List<CellRange> cellRuns(TabState tab, List<String> header, String key, int rowNumber,
             Set<String> columnsToWrite) {
-        Map<String, String> row = tab.rows.get(key);
         TreeSet<Integer> indexes = new TreeSet<>();
         for (String column : columnsToWrite) {
             int index = header.indexOf(column);
@@ -242,7 +241,8 @@ final class SheetBook {
             if (values.isEmpty()) {
                 runStart = index;
             }
-            values.add(row.getOrDefault(header.get(index), ""));
+            String value = tab.rows.get(key, header.get(index));
+            values.add(value == null ? "" : value);
             previous = index;
         }
         if (!values.isEmpty()) {

@@ -54,8 +54,12 @@ public final class SheetColumns {
     private static final Pattern ALTERNATIVE_SEPARATOR = Pattern.compile("\\s*\\|\\s*");
     /** Each source of the columns file split into its alternatives once (a bounded set: the file's sources). */
     private static final Map<String, String[]> ALTERNATIVES = new ConcurrentHashMap<>();
+    /** Past this many webhook names, which rules match a name is worked out on each webhook instead of kept. */
+    private static final int NAMES_KEPT = 256;
 
     private final List<Tab> tabs;
+    /** For each webhook name seen: the rules of each tab (in the order of {@link #tabs}) that match it. */
+    private final Map<String, List<List<Rule>>> rulesByName = new ConcurrentHashMap<>();
 
     private SheetColumns(List<Tab> tabs) {
         this.tabs = tabs;
@@ -103,7 +107,7 @@ public final class SheetColumns {
 
     /** Whether some tab says how this webhook fills its columns (routes/routing.yaml decides whether it comes here). */
     public boolean describes(String webhookName) {
-        return tabs.stream().anyMatch(tab -> tab.rules().stream().anyMatch(rule -> rule.matches(webhookName)));
+        return rulesMatching(webhookName).stream().anyMatch(rules -> !rules.isEmpty());
     }
 
     /** What one webhook changes in one row of one tab. */
@@ -117,12 +121,14 @@ public final class SheetColumns {
      */
     public List<RowChange> changesFor(String webhookName, JsonNode payload) {
         List<RowChange> changes = new ArrayList<>();
-        for (Tab tab : tabs) {
+        List<List<Rule>> matching = rulesMatching(webhookName);
+        for (int t = 0; t < tabs.size(); t++) {
+            Tab tab = tabs.get(t);
             Map<String, String> set = new LinkedHashMap<>();
             Map<String, String> fill = new LinkedHashMap<>();
             boolean matched = false;
-            for (Rule rule : tab.rules()) {
-                if (rule.matches(webhookName) && rule.each() == null) {
+            for (Rule rule : matching.get(t)) {
+                if (rule.each() == null) {
                     matched = true;
                     fillFrom(rule, payload, payload, set, fill);
                 }
@@ -130,8 +136,8 @@ public final class SheetColumns {
             if (matched) {
                 change(tab, set, fill).ifPresent(changes::add);
             }
-            for (Rule rule : tab.rules()) {
-                if (rule.matches(webhookName) && rule.each() != null) {
+            for (Rule rule : matching.get(t)) {
+                if (rule.each() != null) {
                     for (JsonNode element : at(payload, rule.each())) {
                         Map<String, String> elementSet = new LinkedHashMap<>();
                         Map<String, String> elementFill = new LinkedHashMap<>();
@@ -142,6 +148,19 @@ public final class SheetColumns {
             }
         }
         return changes;
+    }
+
+    /** The rules of each tab that match the name, in order: the name patterns are matched once per name. */
+    private List<List<Rule>> rulesMatching(String webhookName) {
+        List<List<Rule>> matching = rulesByName.get(webhookName);
+        if (matching == null) {
+            matching = tabs.stream().map(tab -> tab.rules().stream().filter(rule -> rule.matches(webhookName)).toList())
+                    .toList();
+            if (rulesByName.size() < NAMES_KEPT) {
+                rulesByName.put(webhookName, matching);
+            }
+        }
+        return matching;
     }
 
     private static void fillFrom(Rule rule, JsonNode node, JsonNode webhook, Map<String, String> set,

@@ -60,12 +60,14 @@ class CsvEditedByHandTest {
                 List.of(grid.get(2).get(slug), grid.get(2).get(name), grid.get(2).get(notes)), "A updated in place, note kept");
     }
 
-    private static void send(TestRelay relay, byte[] ticket) throws Exception {
+    /** Sends a ticket.updated and waits until it is dispatched (its row is then in the file). */
+    static void send(TestRelay relay, byte[] ticket) throws Exception {
         assertEquals(202, relay.send("ticket.updated", ticket).status());
         TestRelay.await("the delivery's row written", Duration.ofSeconds(30), () -> relay.inbox().isEmpty());
     }
 
-    private static List<List<String>> read(Path file) throws Exception {
+    /** The file as a CSV reader sees it. */
+    static List<List<String>> read(Path file) throws Exception {
         List<List<String>> grid = new ArrayList<>();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (CSVRecord record : CSVFormat.RFC4180.parse(reader)) {

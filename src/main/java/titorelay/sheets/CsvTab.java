@@ -1,0 +1,23 @@
+package titorelay.sheets;
+
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+
+/**
+ * One CSV tab as its file holds it: each row once, as its cells (trimmed as Google trims them), and where each row's
+ * line ends in the file, so that a write can append rows, or copy the unchanged lines of the file as they are.
+ *
+ * @param rows      the rows, header first, each without trailing empty cells
+ * @param lineEnds  the byte offset after each row's line; null when the file is not laid out as the relay writes
+ *                  it (edited by hand, or its last line cut off), so that the next write rewrites it whole
+ * @param width     the widest row: every line is padded to it
+ * @param modified  the file's modification time when it was last read or written
+ * @param size      the file's size then
+ */
+record CsvTab(List<String[]> rows, long[] lineEnds, int width, FileTime modified, long size) {
+
+    /** Where row {@code index}'s line starts in the file (only with {@link #lineEnds}). */
+    long lineStart(int index) {
+        return index == 0 ? 0 : lineEnds[index - 1];
+    }
+}
