@@ -45,6 +45,8 @@ class CheckWebhookPayloadTest {
                 Arguments.of("a key twice in a nested object", utf8("{\"event\":{\"slug\":\"a\",\"title\":\"t\",\"slug\":\"b\"}}"), "body-not-json"),
                 Arguments.of("a key twice in an object of a list", utf8("{\"tickets\":[{\"slug\":\"a\"},{\"slug\":\"b\",\"slug\":\"c\"}]}"), "body-not-json"),
                 Arguments.of("a key twice after a nested object", utf8("{\"k\":1,\"x\":{\"k\":2},\"k\":3}"), "body-not-json"),
+                Arguments.of("the first of 300 keys again at the end", utf8("{" + String.join(",", Stream.iterate(0, i -> i + 1)
+                        .limit(300).map(i -> "\"k" + i + "\":" + i).toList()) + ",\"k0\":0}"), "body-not-json"),
                 Arguments.of("an object left open", utf8("{\"a\":{\"b\":1}"), "body-not-json"),
                 Arguments.of("data after the object", utf8("{\"a\":1} {\"b\":2}"), "body-not-json"),
                 Arguments.of("a list", utf8("[{\"a\":1}]"), "body-not-object"),
@@ -70,5 +72,15 @@ class CheckWebhookPayloadTest {
         System.arraycopy(first, 0, both, 0, first.length);
         System.arraycopy(second, 0, both, first.length, second.length);
         return both;
+    }
+
+    @org.junit.jupiter.api.Test
+    void whatAnEarlierBodyHadOnTheSameThreadIsForgotten() {
+        String many = "{" + String.join(",", Stream.iterate(0, i -> i + 1).limit(300).map(i -> "\"k" + i + "\":" + i).toList());
+        assertThrows(RejectedWebhook.class, () -> CheckWebhookPayload.checkJsonObject(utf8(many + ",\"k7\":7}")));
+        assertThrows(RejectedWebhook.class, () -> CheckWebhookPayload.checkJsonObject(utf8("{\"event\":{\"k1\":1,\"k1\":2}}")));
+        // The same keys again, each once: accepted, nothing is left over from the refused bodies.
+        assertDoesNotThrow(() -> CheckWebhookPayload.checkJsonObject(utf8(many + "}")));
+        assertDoesNotThrow(() -> CheckWebhookPayload.checkJsonObject(utf8("{\"event\":{\"k1\":1,\"k7\":2}}")));
     }
 }
