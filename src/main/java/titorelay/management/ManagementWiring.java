@@ -5,7 +5,10 @@ import org.apache.camel.CamelContext;
 import titorelay.http.HttpServers;
 import titorelay.settings.Settings;
 
-/** The management port (health and metrics): it must be free, and its health endpoint shows only the chosen detail. */
+/**
+ * The management port (health and metrics): it must be free, and its health endpoint shows only the chosen detail.
+ * Also the counters every webhook passes (received, processed).
+ */
 public final class ManagementWiring implements CamelConfiguration {
 
     @Override
@@ -14,5 +17,9 @@ public final class ManagementWiring implements CamelConfiguration {
         int port = settings.integer("camel.management.port");
         HttpServers.requireFreePort(settings.text("camel.management.host", "0.0.0.0"), port, "camel.management.port");
         HealthDetailsGuard.install(camelContext, port, settings.text("camel.management.health-path", "/observe/health"));
+        camelContext.getRegistry().bind("countReceived", new WebhookCounter(camelContext, "tito.webhooks.received",
+                "webhooks accepted and stored, by name"));
+        camelContext.getRegistry().bind("countProcessed", new WebhookCounter(camelContext, "tito.webhooks.processed",
+                "deliveries that went through every sink of their name, by name"));
     }
 }
