@@ -36,6 +36,7 @@ public final class InboxWiring implements CamelConfiguration {
         InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("inbox"),
                 dataDir.resolve("dead-letters"), settings.longInteger("relay.inbox.journal-segment-bytes"),
                 settings.integer("relay.inbox.max-files"), deliveryLog);
+        journal.setCommitTimeoutMs(settings.longInteger("relay.inbox.commit-timeout-ms"));
         camelContext.addService(journal);
         registry.bind("inboxJournal", journal);
         registry.bind("storeInInbox", journal.storeInInbox());
@@ -80,6 +81,8 @@ public final class InboxWiring implements CamelConfiguration {
                         .description("acknowledged webhooks lost to damage in the inbox journal (estimated)").register(meters);
                 FunctionCounter.builder("tito.inbox.journal.damaged.bytes", journal, InboxJournal::damagedBytes)
                         .description("inbox journal bytes passed over as damaged").register(meters);
+                Gauge.builder("tito.inbox.journal.uncommitted", journal, InboxJournal::uncommitted)
+                        .description("webhooks waiting for their commit to the inbox journal now").register(meters);
                 Gauge.builder("tito.inbox.journal.unspooled", journal, InboxJournal::unspooled)
                         .description("committed webhooks whose inbox file is not written yet").register(meters);
                 Gauge.builder("tito.inbox.journal.segments", journal, InboxJournal::segments)
