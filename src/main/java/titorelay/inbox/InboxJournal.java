@@ -9,12 +9,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,8 +81,9 @@ public final class InboxJournal extends ServiceSupport {
     private Thread spoolerThread;
     private Thread committerThread;
     private ScheduledExecutorService watchdog;
-    /** The requests of the commit under way, for the watchdog. */
-    private volatile List<Append> committing = List.of();
+    /** The requests of the commits not answered yet, for the watchdog. */
+    private final Set<List<Append>> committing = ConcurrentHashMap.newKeySet();
+    private ExecutorService completer;
     /** Held by the committer during a commit; guards the segment being written. (Tests hold it to stall commits.) */
     final ReentrantLock commitLock = new ReentrantLock();
     private JournalSegment writing;
@@ -234,16 +239,19 @@ public final class InboxJournal extends ServiceSupport {
         spoolerThread = new Thread(spooler, "inbox-journal-spooler");
         spoolerThread.setDaemon(true);
         spoolerThread.start();
+        completer = Executors.newSingleThreadExecutor(task -> daemon(task, "inbox-journal-completer"));
         committerThread = new Thread(this::commitWhileAccepting, "inbox-journal-committer");
         committerThread.setDaemon(true);
         committerThread.start();
-        watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "inbox-journal-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
+        watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "inbox-journal-watchdog"));
         long checkMs = Math.max(10, Math.min(1000, commitTimeoutMs / 10));
         watchdog.scheduleWithFixedDelay(this::failOverdue, checkMs, checkMs, TimeUnit.MILLISECONDS);
+    }
+
+    private static Thread daemon(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
     }
 
     /** Commits what is waiting, then spools what is committed (for a while), so a clean stop leaves no backlog. */
@@ -262,6 +270,10 @@ public final class InboxJournal extends ServiceSupport {
             commitLock.unlock();
         }
         failWaiting(new IOException("the inbox journal is stopped"));
+        if (completer != null) {
+            completer.shutdown(); // after telling the requests of the last commits
+            completer.awaitTermination(10, TimeUnit.SECONDS);
+        }
         if (watchdog != null) {
             watchdog.shutdownNow();
         }
@@ -277,14 +289,12 @@ public final class InboxJournal extends ServiceSupport {
     private void commitWhileAccepting() {
         while (accepting) {
             try {
-                Append first = waiting.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                committing = List.of(first); // the watchdog's to fail, should the lock not come
                 commitLock.lock();
                 try {
-                    commitWaiting(first);
+                    Append first = waiting.poll(100, TimeUnit.MILLISECONDS);
+                    if (first != null) {
+                        commitWaiting(first);
+                    }
                 } finally {
                     commitLock.unlock();
                 }
@@ -309,7 +319,7 @@ public final class InboxJournal extends ServiceSupport {
         List<Append> batch = new ArrayList<>();
         batch.add(first);
         waiting.drainTo(batch, MAX_BATCH - 1);
-        committing = batch;
+        committing.add(batch);
         try {
             ByteBuffer records = ByteBuffer.allocate(batch.stream().mapToInt(Append::recordBytes).sum());
             batch.forEach(append -> JournalSegment.encode(append.name, append.envelope, records));
@@ -317,20 +327,33 @@ public final class InboxJournal extends ServiceSupport {
             segment.append(records.flip(), segmentBytes);
             commits.incrementAndGet();
             committed.addAndGet(batch.size());
-            batch.forEach(append -> append.settle(null)); // null: committed
+            settleLater(batch, null); // null: committed
             if (segment.committedBytes >= segmentBytes) {
                 closeWriting();
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("Could not commit {} webhook(s) to the inbox journal: {}", batch.size(), e.toString());
-            IOException failed = e instanceof IOException io ? io : new IOException(e);
-            batch.forEach(append -> append.settle(failed));
+            settleLater(batch, e instanceof IOException io ? io : new IOException(e));
             closeWriting(); // what reached the segment after its last commit may be torn; begin a new one
-        } finally {
-            committing = List.of();
         }
         if (spooler.hasRoom()) {
             LockSupport.unpark(spoolerThread); // else it looks by itself, now and then, whether dispatch took some
+        }
+    }
+
+    /**
+     * Tells the requests of a commit its outcome on the completer thread: that finishes each request's route, which
+     * costs far more than a commit's share of a request, so the committer begins the next commit meanwhile.
+     */
+    private void settleLater(List<Append> batch, IOException failure) {
+        try {
+            completer.execute(() -> {
+                batch.forEach(append -> append.settle(failure));
+                committing.remove(batch);
+            });
+        } catch (RejectedExecutionException stopped) { // the last commit of a stop
+            batch.forEach(append -> append.settle(failure));
+            committing.remove(batch);
         }
     }
 
@@ -340,9 +363,11 @@ public final class InboxJournal extends ServiceSupport {
         long overdue = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         IOException timedOut = new IOException("the inbox journal did not commit within " + timeoutMs + " ms");
         int failed = 0;
-        for (Append append : committing) {
-            if (append.queuedAt - overdue < 0 && append.settle(timedOut)) {
-                failed++;
+        for (List<Append> batch : committing) {
+            for (Append append : batch) {
+                if (append.queuedAt - overdue < 0 && append.settle(timedOut)) {
+                    failed++;
+                }
             }
         }
         for (Append append : waiting) { // oldest first
