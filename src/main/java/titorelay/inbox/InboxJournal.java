@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * all the webhooks that arrive together (group commit), instead of a file, a file fsync and a directory fsync each.
  * <ul>
  * <li><b>Commit</b> (one thread): takes every request waiting at that moment, writes their envelopes to the current
- * segment, fsyncs once, and completes the requests it carried, which are then answered 202. Requests arriving
+ * segment, fsyncs once, and hands the requests it carried to the completer thread, which finishes their routes (they
+ * are answered 202) while the next commit runs. Requests arriving
  * meanwhile wait for the next commit, which begins as soon as this one is done. No thread waits with a request: the
  * ingress step is asynchronous, and a request not committed within the commit time-out is answered 503 by the
  * watchdog. Segments are zero-filled ahead of the writes, so that a commit flushes data only, not the file's size
