@@ -11,17 +11,24 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
+import org.apache.camel.AsyncProcessor;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
@@ -32,12 +39,14 @@ import org.slf4j.LoggerFactory;
  * Where an acknowledged webhook is durable, and the log dispatch reads: an append-only journal under
  * {@code inbox-journal/}, fsync'd once for all the webhooks that arrive together (group commit).
  * <ul>
- * <li><b>Commit</b>: a request that finds no commit under way leads one: it writes its own envelope and every one
- * waiting at that moment to the current segment, fsyncs once, and wakes the requests it carried, which are then
- * answered 202. Requests arriving meanwhile wait, and the first of them leads the next commit. Segments are
- * zero-filled ahead of the writes, so that a commit flushes data only, not the file's size and block map as well.</li>
- * <li><b>Dispatch</b> reads the journal in order ({@link #consumer}, the {@code inbox-journal:} endpoint of
- * routes/dispatch.yaml), up to {@code maxInFlight} deliveries at a time, from its saved position
+ * <li><b>Commit</b> (one thread): takes every request waiting at that moment, writes their envelopes to the current
+ * segment, fsyncs once, and hands the requests it carried to the completer thread, which finishes their routes (they
+ * are answered 202) while the next commit runs. Requests arriving meanwhile wait for the next commit, which begins as
+ * soon as this one is done. No thread waits with a request: the ingress step is asynchronous, and a request not
+ * committed within the commit time-out is answered 503 by the watchdog. Segments are zero-filled ahead of the writes,
+ * so that a commit flushes data only, not the file's size and block map as well.</li>
+ * <li><b>Dispatch</b> reads the journal in order ({@link InboxJournalComponent}, the {@code inbox-journal:} endpoint
+ * of routes/dispatch.yaml), up to {@code maxInFlight} deliveries at a time, from its saved position
  * ({@link JournalCursor}); nothing is copied elsewhere on the way.</li>
  * <li><b>Retiring</b>: a segment is deleted once dispatch's saved position has passed it.</li>
  * <li><b>Restart</b>: dispatch begins at its saved position, skipping a delivery that it recorded as done or that
@@ -50,8 +59,6 @@ public final class InboxJournal extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboxJournal.class);
     private static final int MAX_BATCH = 4096;
-    private static final int COMMIT_TIMEOUT_SECONDS = 30;
-    private static final long LEADER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final Path journalDir;
     private final long segmentBytes;
@@ -66,10 +73,17 @@ public final class InboxJournal extends ServiceSupport {
     private final JournalDamage damage;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong uncommitted = new AtomicLong();
+    private volatile long commitTimeoutMs = 30_000;
     private volatile boolean accepting;
     private volatile String readProblem;
-    /** Held by the request leading a commit; guards the segment being written. */
-    private final ReentrantLock commitLock = new ReentrantLock();
+    private Thread committerThread;
+    private ScheduledExecutorService watchdog;
+    /** The requests of the commits not answered yet, for the watchdog. */
+    private final Set<List<Append>> committing = ConcurrentHashMap.newKeySet();
+    private ExecutorService completer;
+    /** Held by the committer during a commit; guards the segment being written. (Tests hold it to stall commits.) */
+    final ReentrantLock commitLock = new ReentrantLock();
     private JournalSegment writing;
     private boolean closed;
     private long nextSegmentNumber;
@@ -92,10 +106,17 @@ public final class InboxJournal extends ServiceSupport {
                 retryDelayMillis);
     }
 
-    /** The ingress step: stores the sealed envelope in the body, named by CamelFileName (dead letters keep the name). */
-    public Processor storeInInbox() {
-        return exchange -> store(exchange.getMessage().getHeader(Exchange.FILE_NAME, String.class),
-                exchange.getMessage().getBody(byte[].class));
+    /**
+     * The ingress step: stores the sealed envelope in the body, named by CamelFileName (dead letters keep the name). It
+     * completes once the envelope is fsync'd, or fails the exchange if it could not be (the answer is then 503).
+     */
+    public AsyncProcessor storeInInbox() {
+        return new StoreInInbox(this);
+    }
+
+    /** A request not committed within this time (a disk that hangs) fails: the ingress answers 503. */
+    public void setCommitTimeoutMs(long commitTimeoutMs) {
+        this.commitTimeoutMs = commitTimeoutMs;
     }
 
     /**
@@ -103,45 +124,48 @@ public final class InboxJournal extends ServiceSupport {
      * durable: the caller answers 503 and Tito sends the webhook again.
      */
     public void store(String fileName, byte[] envelope) throws IOException {
+        CompletableFuture<IOException> outcome = new CompletableFuture<>();
+        append(fileName, envelope, outcome::complete);
+        IOException failed;
+        try {
+            failed = outcome.get(); // within the commit time-out: the watchdog sees to that
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // Possibly committed after all: then the next start restores it, and Tito's retry is a repeat.
+            throw new IOException("interrupted while waiting for the inbox journal");
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        }
+        if (failed != null) {
+            throw new IOException(failed.getMessage(), failed);
+        }
+    }
+
+    /**
+     * Queues the envelope for the next commit. {@code settled} hears once, from another thread: null when the envelope
+     * is fsync'd, else why it could not be (within the commit time-out). Throws at once for a bad name or a stopped
+     * journal.
+     */
+    void append(String fileName, byte[] envelope, Consumer<IOException> settled) throws IOException {
         byte[] name = fileName.getBytes(StandardCharsets.UTF_8);
         if (!JournalSegment.isInboxFileName(name)) {
             throw new IllegalArgumentException("not an inbox file name: " + fileName);
         }
+        if (envelope == null) {
+            throw new IllegalArgumentException("no envelope for " + fileName);
+        }
         if (!accepting) {
             throw new IOException("the inbox journal is not running");
         }
-        Append append = new Append(name, envelope, Thread.currentThread());
+        Append append = new Append(name, envelope, failure -> {
+            uncommitted.decrementAndGet();
+            settled.accept(failure);
+        });
+        uncommitted.incrementAndGet();
         waiting.add(append);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(COMMIT_TIMEOUT_SECONDS);
-        while (append.outcome == null) {
-            if (commitLock.tryLock()) {
-                // No commit is under way: this request leads one, for itself and every request waiting now.
-                try {
-                    if (append.outcome == null) {
-                        commitWaiting();
-                    }
-                } finally {
-                    commitLock.unlock();
-                }
-                Append next = waiting.peek();
-                if (next != null) {
-                    LockSupport.unpark(next.thread); // arrived during that commit: it leads the next one
-                }
-            } else {
-                // A commit is under way: its leader wakes this request when it is done, or when it is its turn.
-                LockSupport.parkNanos(this, LEADER_WAIT_NANOS);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    // Possibly committed after all: then the next start restores it, and Tito's retry is a repeat.
-                    throw new IOException("interrupted while waiting for the inbox journal");
-                }
-            }
-            if (System.nanoTime() > deadline && append.outcome == null) {
-                throw new IOException("the inbox journal did not commit within " + COMMIT_TIMEOUT_SECONDS + " s");
-            }
-        }
-        if (append.outcome instanceof IOException failed) {
-            throw new IOException(failed.getMessage(), failed);
+        if (!accepting && waiting.remove(append)) {
+            // Stopped meanwhile, and the last commit did not take it: nothing would.
+            append.settle(new IOException("the inbox journal is stopped"));
         }
     }
 
@@ -174,6 +198,11 @@ public final class InboxJournal extends ServiceSupport {
     /** fsyncs of the journal so far: under concurrent load, far fewer than {@link #committed()}. */
     public long commits() {
         return commits.get();
+    }
+
+    /** Webhooks handed to the journal that wait for their commit now. */
+    public long uncommitted() {
+        return uncommitted.get();
     }
 
     /** Webhooks made durable in the journal since start. */
@@ -296,12 +325,28 @@ public final class InboxJournal extends ServiceSupport {
         }
         accepting = true;
         closed = false;
+        completer = Executors.newSingleThreadExecutor(task -> daemon(task, "inbox-journal-completer"));
+        committerThread = new Thread(this::commitWhileAccepting, "inbox-journal-committer");
+        committerThread.setDaemon(true);
+        committerThread.start();
+        watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "inbox-journal-watchdog"));
+        long checkMs = Math.max(10, Math.min(1000, commitTimeoutMs / 10));
+        watchdog.scheduleWithFixedDelay(this::failOverdue, checkMs, checkMs, TimeUnit.MILLISECONDS);
+    }
+
+    private static Thread daemon(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
     }
 
     /** Commits what is waiting and saves dispatch's position, so a clean stop leaves nothing to redo. */
     @Override
     protected void doStop() throws Exception {
         accepting = false;
+        if (committerThread != null) {
+            committerThread.join(commitTimeoutMs);
+        }
         commitLock.lock();
         try {
             commitWaiting();
@@ -310,16 +355,52 @@ public final class InboxJournal extends ServiceSupport {
         } finally {
             commitLock.unlock();
         }
+        failWaiting(new IOException("the inbox journal is stopped"));
+        if (completer != null) {
+            completer.shutdown(); // after telling the requests of the last commits
+            completer.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
         cursor.savePosition(true);
     }
 
-    /** With the commit lock held: writes every request waiting now to the segment, fsyncs once, wakes them. */
-    private void commitWaiting() {
-        List<Append> batch = new ArrayList<>();
-        waiting.drainTo(batch, MAX_BATCH);
-        if (batch.isEmpty()) {
-            return;
+    /** The committer: one commit after the other, as long as requests arrive; the last one once stopped. */
+    private void commitWhileAccepting() {
+        while (accepting) {
+            try {
+                commitLock.lock();
+                try {
+                    Append first = waiting.poll(100, TimeUnit.MILLISECONDS);
+                    if (first != null) {
+                        commitWaiting(first);
+                    }
+                } finally {
+                    commitLock.unlock();
+                }
+            } catch (InterruptedException e) {
+                LOG.error("The inbox journal's committer was interrupted; it goes on");
+            } catch (Throwable e) { // it must not die: a request it left waiting is answered 503 by the watchdog
+                LOG.error("The inbox journal's committer failed; it goes on", e);
+            }
         }
+    }
+
+    /** With the commit lock held: commits every request waiting now. */
+    private void commitWaiting() {
+        Append first = waiting.poll();
+        if (first != null) {
+            commitWaiting(first);
+        }
+    }
+
+    /** With the commit lock held: writes {@code first} and every request waiting now to the segment, fsyncs once. */
+    private void commitWaiting(Append first) {
+        List<Append> batch = new ArrayList<>();
+        batch.add(first);
+        waiting.drainTo(batch, MAX_BATCH - 1);
+        committing.add(batch);
         try {
             ByteBuffer records = ByteBuffer.allocate(batch.stream().mapToInt(Append::recordBytes).sum());
             batch.forEach(append -> JournalSegment.encode(append.name, append.envelope, records));
@@ -327,17 +408,64 @@ public final class InboxJournal extends ServiceSupport {
             segment.append(records.flip(), segmentBytes);
             commits.incrementAndGet();
             committed.addAndGet(batch.size());
-            batch.forEach(append -> append.settle(Append.COMMITTED));
+            settleLater(batch, null); // null: committed
             if (segment.committedBytes >= segmentBytes) {
                 closeWriting();
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("Could not commit {} webhook(s) to the inbox journal: {}", batch.size(), e.toString());
-            IOException failed = e instanceof IOException io ? io : new IOException(e);
-            batch.forEach(append -> append.settle(failed));
+            settleLater(batch, e instanceof IOException io ? io : new IOException(e));
             closeWriting(); // what reached the segment after its last commit may be torn; begin a new one
         }
         wakeReaders();
+    }
+
+    /**
+     * Tells the requests of a commit its outcome on the completer thread: that finishes each request's route, which
+     * costs far more than a commit's share of a request, so the committer begins the next commit meanwhile.
+     */
+    private void settleLater(List<Append> batch, IOException failure) {
+        try {
+            completer.execute(() -> {
+                batch.forEach(append -> append.settle(failure));
+                committing.remove(batch);
+            });
+        } catch (RejectedExecutionException stopped) { // the last commit of a stop
+            batch.forEach(append -> append.settle(failure));
+            committing.remove(batch);
+        }
+    }
+
+    /** The watchdog: answers 503 to each request not committed within the commit time-out (a hung disk). */
+    private void failOverdue() {
+        long timeoutMs = commitTimeoutMs;
+        long overdue = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        IOException timedOut = new IOException("the inbox journal did not commit within " + timeoutMs + " ms");
+        int failed = 0;
+        for (List<Append> batch : committing) {
+            for (Append append : batch) {
+                if (append.queuedAt - overdue < 0 && append.settle(timedOut)) {
+                    failed++;
+                }
+            }
+        }
+        for (Append append : waiting) { // oldest first
+            if (append.queuedAt - overdue >= 0) {
+                break;
+            }
+            if (waiting.remove(append) && append.settle(timedOut)) {
+                failed++;
+            }
+        }
+        if (failed > 0) {
+            LOG.error("The inbox journal did not commit {} webhook(s) within {} ms: answered 503", failed, timeoutMs);
+        }
+    }
+
+    private void failWaiting(IOException failure) {
+        for (Append append = waiting.poll(); append != null; append = waiting.poll()) {
+            append.settle(failure);
+        }
     }
 
     private JournalSegment segmentToWrite() throws IOException {
@@ -375,28 +503,33 @@ public final class InboxJournal extends ServiceSupport {
 
     /** A request waiting for its envelope to be committed. */
     private static final class Append {
-        static final Object COMMITTED = new Object();
-
         final byte[] name;
         final byte[] envelope;
-        final Thread thread; // the request's, woken when its outcome is known
-        volatile Object outcome; // COMMITTED or the IOException; null while waiting
+        final long queuedAt = System.nanoTime();
+        private final Consumer<IOException> settled; // told the outcome once
+        private final AtomicBoolean done = new AtomicBoolean();
 
-        Append(byte[] name, byte[] envelope, Thread thread) {
+        Append(byte[] name, byte[] envelope, Consumer<IOException> settled) {
             this.name = name;
             this.envelope = envelope;
-            this.thread = thread;
+            this.settled = settled;
         }
 
         int recordBytes() {
             return JournalSegment.recordBytes(name, envelope);
         }
 
-        void settle(Object result) {
-            outcome = result;
-            if (thread != Thread.currentThread()) {
-                LockSupport.unpark(thread);
+        /** Tells the request its outcome (null: committed), unless it was told already; true if this told it. */
+        boolean settle(IOException failure) {
+            if (!done.compareAndSet(false, true)) {
+                return false;
             }
+            try {
+                settled.accept(failure);
+            } catch (RuntimeException e) { // the request's own failure; the others of its batch are still told
+                LOG.error("Could not complete a request after its commit", e);
+            }
+            return true;
         }
     }
 }

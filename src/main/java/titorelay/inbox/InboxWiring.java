@@ -37,6 +37,7 @@ public final class InboxWiring implements CamelConfiguration {
                 settings.longInteger("relay.inbox.journal-segment-bytes"),
                 settings.integer("relay.dispatch.max-in-flight"),
                 settings.longInteger("relay.dispatch.redelivery-delay-ms"), deliveryLog);
+        journal.setCommitTimeoutMs(settings.longInteger("relay.inbox.commit-timeout-ms"));
         camelContext.addService(journal);
         registry.bind("inboxJournal", journal);
         registry.bind("storeInInbox", journal.storeInInbox());
@@ -83,6 +84,8 @@ public final class InboxWiring implements CamelConfiguration {
                         .description("inbox journal bytes passed over as damaged").register(meters);
                 Gauge.builder("tito.inbox.backlog", journal, InboxJournal::backlog)
                         .description("webhooks acknowledged since start whose dispatch has not ended").register(meters);
+                Gauge.builder("tito.inbox.journal.uncommitted", journal, InboxJournal::uncommitted)
+                        .description("webhooks waiting for their commit to the inbox journal now").register(meters);
                 Gauge.builder("tito.inbox.journal.segments", journal, InboxJournal::segments)
                         .description("inbox journal segments on disk").register(meters);
                 Gauge.builder("tito.dispatch.in.flight", journal, InboxJournal::inFlight)

@@ -2,8 +2,12 @@ package titorelay.ingress;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import titorelay.http.HttpServers;
 import titorelay.settings.Settings;
 
@@ -30,13 +34,20 @@ public final class IngressWiring implements CamelConfiguration {
 
     /**
      * Camel's Vert.x engine finds its port by looking for the one HTTP server; with the management server beside it
-     * there are two, and it silently falls back to 8080. Tell it the webhook port instead.
+     * there are two, and it silently falls back to 8080. Tell it the webhook port instead. Its routes answer when they
+     * complete, holding no thread while a step waits (the inbox journal's group commit): see AsyncRouteConsumer.
      */
     private static VertxPlatformHttpEngine webhookHttpEngine(int port) {
         return new VertxPlatformHttpEngine() {
             @Override
             public int getServerPort() {
                 return port;
+            }
+
+            @Override
+            public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
+                return new AsyncRouteConsumer(endpoint, processor, getHandlers(),
+                        VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
             }
         };
     }

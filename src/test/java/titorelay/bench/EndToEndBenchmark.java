@@ -181,13 +181,19 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** CPU time over the phase, in µs: the Vert.x (ingress) threads, the JVM's own, and all others (dispatch, sinks). */
+    /**
+     * CPU time over the phase, in µs: ingress (the Vert.x threads, and the inbox journal's committer, completer and
+     * watchdog, whose names /proc cuts to "inbox-journal-c" and "-w"), the JVM's own, and all others (dispatch's
+     * journal reader "inbox-journal-d", the sinks).
+     */
     private static long[] cpuMicros(Map<String, long[]> before, Map<String, long[]> after) {
         long[] micros = new long[3];
         after.forEach((thread, ticks) -> {
             long used = (ticks[0] - before.getOrDefault(thread, new long[] {0})[0]) * TICK_MICROS;
             String name = thread.substring(thread.indexOf(' ') + 1);
-            int kind = name.startsWith("vert.x") ? 0 : jvm(name) ? 2 : 1;
+            boolean ingress = name.startsWith("vert.x") || name.startsWith("inbox-journal-c")
+                              || name.startsWith("inbox-journal-w");
+            int kind = ingress ? 0 : jvm(name) ? 2 : 1;
             micros[kind] += used;
         });
         return micros;

@@ -34,16 +34,13 @@ public final class IngestBenchmark {
         int port = TestRelay.freePort();
         int managementPort = TestRelay.freePort();
         long launched = System.nanoTime();
-        Process relay = new ProcessBuilder("java", "-Xmx256m",
-                "-Dcamel.server.port=" + port,
-                "-Dcamel.management.port=" + managementPort,
-                "-Drelay.data-dir=" + work.resolve("data"),
-                "-Dtito.security-tokens=" + BenchRelay.TOKEN,
-                "-Drelay.dispatch.auto-start=false",
-                "-Dcamel.main.routes-include-pattern=file:routes/*.yaml,file:bench/baseline-route.yaml",
-                "-Dcamel.main.routes-reload-enabled=false",
-                "-jar", "target/tito-relay.jar")
-                .redirectErrorStream(true).redirectOutput(work.resolve("relay.log").toFile()).start();
+        Process relay = BenchRelay.start(work, List.of("camel.server.port=" + port,
+                "camel.management.port=" + managementPort,
+                "relay.data-dir=" + work.resolve("data"),
+                "tito.security-tokens=" + BenchRelay.TOKEN,
+                "relay.dispatch.auto-start=false",
+                "camel.main.routes-include-pattern=file:routes/*.yaml,file:bench/baseline-route.yaml",
+                "camel.main.routes-reload-enabled=false"));
         try {
             double startSeconds = BenchRelay.awaitHealthy(managementPort, launched);
             String base = "http://127.0.0.1:" + port;
