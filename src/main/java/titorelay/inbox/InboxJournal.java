@@ -59,6 +59,7 @@ public final class InboxJournal extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboxJournal.class);
     private static final int MAX_BATCH = 4096;
+    private static final int KEPT_COMMIT_BUFFER_BYTES = 4 << 20;
 
     private final Path journalDir;
     private final long segmentBytes;
@@ -85,6 +86,7 @@ public final class InboxJournal extends ServiceSupport {
     /** Held by the committer during a commit; guards the segment being written. (Tests hold it to stall commits.) */
     final ReentrantLock commitLock = new ReentrantLock();
     private JournalSegment writing;
+    private ByteBuffer commitBuffer; // under the commit lock
     private boolean closed;
     private long nextSegmentNumber;
 
@@ -402,7 +404,7 @@ public final class InboxJournal extends ServiceSupport {
         waiting.drainTo(batch, MAX_BATCH - 1);
         committing.add(batch);
         try {
-            ByteBuffer records = ByteBuffer.allocate(batch.stream().mapToInt(Append::recordBytes).sum());
+            ByteBuffer records = commitBuffer(batch.stream().mapToInt(Append::recordBytes).sum());
             batch.forEach(append -> JournalSegment.encode(append.name, append.envelope, records));
             JournalSegment segment = segmentToWrite();
             segment.append(records.flip(), segmentBytes);
@@ -466,6 +468,20 @@ public final class InboxJournal extends ServiceSupport {
         for (Append append = waiting.poll(); append != null; append = waiting.poll()) {
             append.settle(failure);
         }
+    }
+
+    /**
+     * The buffer a commit encodes its records into, cleared and limited to {@code bytes}: kept from commit to commit
+     * (a commit of a hundred webhooks is a few hundred KB, which G1 would otherwise allocate outside its young regions).
+     */
+    private ByteBuffer commitBuffer(int bytes) {
+        if (bytes > KEPT_COMMIT_BUFFER_BYTES) {
+            return ByteBuffer.allocate(bytes); // a commit of big bodies: not kept, so that it costs memory only once
+        }
+        if (commitBuffer == null || commitBuffer.capacity() < bytes) {
+            commitBuffer = ByteBuffer.allocate(Math.max(bytes, 1 << 20));
+        }
+        return commitBuffer.clear().limit(bytes);
     }
 
     private JournalSegment segmentToWrite() throws IOException {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.CRC32C;
@@ -48,6 +49,7 @@ final class JournalSegment {
     // The reading side's (JournalCursor's, under its lock):
     private FileChannel reader;
     private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+    private ByteBuffer scratch;
     volatile long readBytes; // where the next record to dispatch starts
     boolean read; // full, and every record in it read
     int records; // read so far
@@ -180,21 +182,35 @@ final class JournalSegment {
             return null;
         }
         long namePosition = position + HEADER_BYTES;
-        ByteBuffer name = readFully(namePosition, header.getInt(4));
-        if (name == null || !isInboxFileName(name.array())) {
+        int nameBytes = header.getInt(4);
+        // Read into one buffer kept for the next record: only the envelope and the name are new objects.
+        ByteBuffer name = scratch(nameBytes);
+        if (readAt(name, namePosition) < nameBytes || !isInboxFileName(name.array(), nameBytes)) {
             return null; // never written so; checked before the checksum, which costs reading the whole record
         }
-        long envelopePosition = namePosition + name.limit();
-        ByteBuffer rest = readFully(envelopePosition, (int) (end - envelopePosition));
-        if (rest == null) {
+        String fileName = new String(name.array(), 0, nameBytes, StandardCharsets.UTF_8);
+        CRC32C crc = new CRC32C();
+        crc.update(name.array(), 0, nameBytes);
+        long envelopePosition = namePosition + nameBytes;
+        int restBytes = (int) (end - envelopePosition);
+        ByteBuffer rest = scratch(restBytes);
+        if (readAt(rest, envelopePosition) < restBytes) {
             return null;
         }
-        byte[] envelope = new byte[rest.remaining() - Long.BYTES];
-        rest.get(envelope);
-        if (rest.getLong() != checksum(name.array(), envelope)) {
+        int envelopeBytes = restBytes - Long.BYTES;
+        crc.update(rest.array(), 0, envelopeBytes);
+        if (rest.getLong(envelopeBytes) != crc.getValue()) {
             return null;
         }
-        return new Record(new String(name.array(), StandardCharsets.UTF_8), envelope, end);
+        return new Record(fileName, Arrays.copyOf(rest.array(), envelopeBytes), end);
+    }
+
+    /** The reading buffer, cleared and limited to {@code bytes}; grown when a record needs more. */
+    private ByteBuffer scratch(int bytes) {
+        if (scratch == null || scratch.capacity() < bytes) {
+            scratch = ByteBuffer.allocate(Math.max(bytes, 8 << 10));
+        }
+        return scratch.clear().limit(bytes);
     }
 
     /**
@@ -217,10 +233,15 @@ final class JournalSegment {
 
     /** A name the journal stores: a plain file name, without a directory, not hidden, no control characters. */
     static boolean isInboxFileName(byte[] name) {
-        if (name.length == 0 || name.length > MAX_NAME_BYTES || name[0] == '.') {
+        return isInboxFileName(name, name.length);
+    }
+
+    private static boolean isInboxFileName(byte[] name, int length) {
+        if (length == 0 || length > MAX_NAME_BYTES || name[0] == '.') {
             return false;
         }
-        for (byte b : name) {
+        for (int i = 0; i < length; i++) {
+            byte b = name[i];
             if (b == '/' || b >= 0 && b < ' ' || b == 0x7F) {
                 return false;
             }
@@ -266,11 +287,6 @@ final class JournalSegment {
             reader.close();
             reader = null;
         }
-    }
-
-    private ByteBuffer readFully(long position, int bytes) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(bytes);
-        return readAt(buffer, position) < bytes ? null : buffer.flip();
     }
 
     private static long checksum(byte[] name, byte[] envelope) {
