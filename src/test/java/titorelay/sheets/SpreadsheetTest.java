@@ -284,4 +284,19 @@ class SpreadsheetTest {
             }
         });
     }
+
+    @Test
+    void aSheetBackBeforeTheRetriesEndGetsTheRowFromARetryExactly() throws Exception {
+        // Refused at first (the sink has taken the delivery's rows and failed them back to dispatch), then allowed
+        // again while dispatch is still retrying: a retry must carry the webhook as it came, not what a sink left.
+        google.denyAccess(SPREADSHEET, true);
+        assertEquals(202, relay.send("ticket.updated",
+                Tickets.ticket("ti_retried", "complete", "Retried Person", "2022-03-26 08:00:00 UTC")).status());
+        await("the sheet refusing", PATIENCE, () -> google.answered(403) >= 2);
+        google.denyAccess(SPREADSHEET, false);
+        awaitRows("Tickets", 1);
+        assertEquals("Retried Person", row(tab("Tickets"), "ti_retried").get("Name"));
+        assertEquals("complete", row(tab("Tickets"), "ti_retried").get("State"));
+        assertEquals(List.of(), relay.deadLetters(), "no dead letter: a retry succeeded");
+    }
 }
