@@ -311,7 +311,7 @@ public final class InboxJournal extends ServiceSupport {
                 long number = JournalSegment.numberOf(path);
                 nextSegmentNumber = Math.max(nextSegmentNumber, number + 1);
                 if (at != null && number < at.segment()) {
-                    Files.delete(path); // wholly dispatched: the relay stopped before retiring it
+                    retireLeftOver(path); // wholly dispatched: the relay stopped before retiring it
                     continue;
                 }
                 JournalSegment segment = JournalSegment.fromEarlierRun(path);
@@ -334,6 +334,30 @@ public final class InboxJournal extends ServiceSupport {
         watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "inbox-journal-watchdog"));
         long checkMs = Math.max(10, Math.min(1000, commitTimeoutMs / 10));
         watchdog.scheduleWithFixedDelay(this::failOverdue, checkMs, checkMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A segment that dispatch's saved position had passed when the relay stopped, before it was retired: deleted, or
+     * kept aside if it holds damage (read through once to know; the damage is reported again).
+     */
+    private void retireLeftOver(Path path) throws IOException {
+        JournalSegment segment = JournalSegment.fromEarlierRun(path);
+        try {
+            while (segment.readBytes < segment.committedBytes) {
+                JournalSegment.Record record = segment.next(damage);
+                if (record != null) {
+                    segment.records++;
+                    segment.readBytes = record.end();
+                }
+            }
+        } finally {
+            segment.closeReader();
+        }
+        if (segment.damaged) {
+            damage.keepAside(segment);
+        } else {
+            Files.delete(path);
+        }
     }
 
     private static Thread daemon(Runnable task, String name) {

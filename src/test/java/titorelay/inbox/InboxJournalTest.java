@@ -501,4 +501,54 @@ class InboxJournalTest {
         assertEquals(0, journal.committed());
         assertTrue(Arrays.stream(data.toFile().list()).noneMatch(f -> f.contains("escape")));
     }
+
+    @Test
+    void aDamagedSegmentThePositionPassedBeforeAStopIsKeptAsideAtTheNextStartNotDeleted() throws Exception {
+        List<Path> segments = twoSegments();
+        Path damagedSegment = segments.get(0);
+        long flippedAt = recordBounds(damagedSegment).get(1)[1] - 10; // the middle record: intact ones on both sides
+        overwrite(damagedSegment, flippedAt, flipped(damagedSegment, flippedAt));
+        byte[] asFound = Files.readAllBytes(damagedSegment);
+        positionPastTheFirst(segments);
+
+        InboxJournal second = start(8 << 20, 1000);
+        assertEquals(fileNames(3), namesOf(takeAll(second)), "only what lies after the position");
+        assertEquals(List.of(segments.get(1)), segmentFiles(), "the segment before the position is gone from the journal");
+        assertArrayEquals(asFound, Files.readAllBytes(journalDir().resolve("damaged").resolve(damagedSegment.getFileName())),
+                "kept aside as found, not deleted");
+        assertEquals(1, second.damagedRecords(), "its damage reported again");
+    }
+
+    @Test
+    void anIntactSegmentThePositionPassedBeforeAStopIsDeletedAtTheNextStart() throws Exception {
+        List<Path> segments = twoSegments();
+        Path passed = segments.get(0);
+        Path last = segments.get(1);
+        positionPastTheFirst(segments);
+
+        InboxJournal second = start(8 << 20, 1000);
+        assertEquals(fileNames(3), namesOf(takeAll(second)));
+        assertEquals(List.of(last), segmentFiles());
+        assertFalse(Files.exists(journalDir().resolve("damaged").resolve(passed.getFileName())), "deleted, not kept");
+        assertEquals(0, second.damagedRecords());
+    }
+
+    /** Deliveries 0 to 2 in one segment, delivery 3 in the next, the relay stopped before dispatching any. */
+    private List<Path> twoSegments() throws Exception {
+        storeAndStop(3);
+        InboxJournal first = start(8 << 20, 1000);
+        first.store(fileName(3), envelope(3));
+        stop(first);
+        List<Path> segments = segmentFiles();
+        assertEquals(2, segments.size());
+        return segments;
+    }
+
+    /**
+     * As a crash leaves it between saving the position and retiring what lies before it: the position already past
+     * the first segment, which is still there.
+     */
+    private void positionPastTheFirst(List<Path> segments) throws IOException {
+        Files.writeString(journalDir().resolve("dispatch.position"), JournalSegment.numberOf(segments.get(1)) + " 0\n");
+    }
 }
