@@ -123,7 +123,12 @@ public final class InboxJournalComponent extends DefaultComponent {
                 journal.ended(delivery, exchange.getException() == null);
                 releaseExchange(exchange, false);
             };
-            getAsyncProcessor().process(exchange, ended);
+            try {
+                getAsyncProcessor().process(exchange, ended);
+            } catch (RuntimeException | Error notStarted) {
+                journal.ended(delivery, false); // never left in flight: taken again after the retry delay
+                throw notStarted;
+            }
         }
     }
 }

@@ -37,7 +37,8 @@ final class JournalCursor {
         final JournalSegment segment;
         final long start;
         final String fileName;
-        final byte[] envelope;
+        /** Let go of once done: done ones behind a delivery still retrying may stay in the list a while. */
+        byte[] envelope;
         private boolean done; // under the cursor's lock
         private long retryAt;
 
@@ -65,7 +66,6 @@ final class JournalCursor {
     private DispatchPosition.At saved;
     private long savedAt;
 
-    private final AtomicLong dispatched = new AtomicLong();
     private final AtomicLong dispatchedOfThisRun = new AtomicLong();
     private volatile String problem;
 
@@ -78,11 +78,6 @@ final class JournalCursor {
         this.position = position;
         this.maxInFlight = maxInFlight;
         this.retryDelayNanos = TimeUnit.MILLISECONDS.toNanos(retryDelayMillis);
-    }
-
-    /** Where the last run's dispatch stopped (set before the first take). */
-    void startAt(DispatchPosition.At at) {
-        saved = at;
     }
 
     /**
@@ -115,6 +110,7 @@ final class JournalCursor {
             taken.add(next);
             if (doneBefore) {
                 next.done = true; // dispatched before the restart, though the position had not been saved
+                next.envelope = null;
                 continue;
             }
             inFlight++;
@@ -127,8 +123,8 @@ final class JournalCursor {
     synchronized void ended(Taken delivery, boolean done) {
         if (done) {
             delivery.done = true;
+            delivery.envelope = null;
             inFlight--;
-            dispatched.incrementAndGet();
             if (!delivery.segment.fromEarlierRun) {
                 dispatchedOfThisRun.incrementAndGet();
             }
@@ -166,11 +162,6 @@ final class JournalCursor {
             }
             problem = e.toString();
         }
-    }
-
-    /** Deliveries whose dispatch ended (done or dead letter) since start. */
-    long dispatched() {
-        return dispatched.get();
     }
 
     /** Deliveries committed in this run whose dispatch ended. */

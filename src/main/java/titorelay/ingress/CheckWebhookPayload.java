@@ -127,6 +127,7 @@ public class CheckWebhookPayload implements Processor {
      * each one nor an allocation per key (a set's nodes were a tenth of ingress's allocations).
      */
     private static final class KeySet {
+        private static final int MAX_KEPT_SLOTS = 1024;
         private String[] slots = new String[64];
         private int size;
 
@@ -150,10 +151,12 @@ public class CheckWebhookPayload implements Processor {
         }
 
         void clear() {
-            if (size > 0) {
+            if (slots.length > MAX_KEPT_SLOTS) {
+                slots = new String[64]; // an object with thousands of keys: its table is not kept for the next body
+            } else if (size > 0) {
                 Arrays.fill(slots, null);
-                size = 0;
             }
+            size = 0;
         }
 
         private void grow() {

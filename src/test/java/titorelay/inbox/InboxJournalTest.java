@@ -405,6 +405,8 @@ class InboxJournalTest {
         done(journal, taken.subList(0, 3));
         awaitDispatching(journal, "three segments retired", () -> uncheck(() -> segmentFiles().size() == 2));
         done(journal, taken.subList(4, 5)); // out of order: the position stays before the fourth
+        assertNull(taken.get(4).envelope, "done behind one in flight: its envelope is not held meanwhile");
+        assertArrayEquals(envelope(3), taken.get(3).envelope, "the one in flight keeps its envelope");
         stop(journal); // saves the position now
         assertEquals(2, segmentFiles().size(), "the fourth's segment and the fifth's");
 
