@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -60,15 +58,7 @@ public final class SecurityTokens {
     }
 
     private static void writeNewToken(Path file) throws IOException {
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        OwnerOnly.directory(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        // A leftover of an interrupted start (or a link put there) is removed, never written through.
-        Files.deleteIfExists(tmp);
-        OwnerOnly.createFile(tmp, (token + "\n").getBytes(StandardCharsets.UTF_8));
-        Files.move(tmp, file);
+        OwnerOnly.createSecretFile(file, 24);
         LOG.warn("Generated a new Tito security token into {}", file);
     }
 }

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,6 +16,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -55,6 +58,23 @@ public final class OwnerOnly {
                 EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileAttributes())) {
             writeAll(channel, bytes);
         }
+    }
+
+    /**
+     * A new random secret (URL-safe Base64 of {@code randomBytes} bytes) in a new 0600 file, written under a temporary
+     * name first so that an interrupted start never leaves half a secret; returns it.
+     */
+    public static String createSecretFile(Path file, int randomBytes) throws IOException {
+        byte[] random = new byte[randomBytes];
+        new SecureRandom().nextBytes(random);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        directory(file.getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // A leftover of an interrupted start (or a link put there) is removed, never written through.
+        Files.deleteIfExists(tmp);
+        createFile(tmp, (secret + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.move(tmp, file);
+        return secret;
     }
 
     private static void writeAll(SeekableByteChannel channel, byte[] bytes) throws IOException {

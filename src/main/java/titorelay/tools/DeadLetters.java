@@ -2,15 +2,12 @@ package titorelay.tools;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
-import titorelay.inbox.InboxEnvelope;
-import titorelay.inbox.RecordDeadLetter;
+import titorelay.inbox.DeadLetterFiles;
+import titorelay.inbox.DeadLetterFiles.DeadLetter;
 
 /**
  * Lists the relay's dead letters, and replays them: all, some by file name, or those of one sink. Replaying moves a
@@ -43,8 +40,6 @@ public final class DeadLetters {
 
     /** Does what the arguments say; returns the exit status. */
     public static int run(Path data, PrintStream out, String... args) throws IOException {
-        Path deadLetters = data.resolve("dead-letters");
-        Path inbox = data.resolve("inbox");
         if (args.length == 0 || !(args[0].equals("list") || args[0].equals("replay"))) {
             out.println("usage: DeadLetters list | replay [--sink SINK] [FILE...]");
             return 2;
@@ -58,50 +53,33 @@ public final class DeadLetters {
                 names.add(Path.of(args[i]).getFileName().toString());
             }
         }
-        List<Path> selected = new ArrayList<>();
-        for (Path file : files(deadLetters)) {
-            InboxEnvelope envelope = InboxEnvelope.parse(Files.readAllBytes(file));
-            boolean wanted = (sink == null || sink.equals(envelope.field(RecordDeadLetter.FAILED_SINK)))
-                             && (names.isEmpty() || names.contains(file.getFileName().toString()));
-            if (!wanted) {
-                continue;
-            }
-            if (args[0].equals("replay") && RecordDeadLetter.UNREADABLE.equals(envelope.field(InboxEnvelope.WEBHOOK_NAME))) {
+        String wantedSink = sink;
+        List<DeadLetter> selected = new ArrayList<>();
+        for (DeadLetter deadLetter : DeadLetterFiles.select(data, d -> (wantedSink == null || wantedSink.equals(d.sink()))
+                                                                     && (names.isEmpty() || names.contains(d.file())))) {
+            if (args[0].equals("replay") && !deadLetter.replayable()) {
                 // Dispatch could not read it before and would not now: it needs a person first.
                 out.printf("Not replayed: %s was not a readable inbox entry; repair the bytes after its blank line by hand%n",
-                        file.getFileName());
+                        deadLetter.file());
                 continue;
             }
-            selected.add(file);
+            selected.add(deadLetter);
             if (args[0].equals("list")) {
-                out.printf("%s%n  %s, sink %s, %s attempt(s), failed at %s%n  %s%n", file.getFileName(),
-                        envelope.field(InboxEnvelope.WEBHOOK_NAME), envelope.field(RecordDeadLetter.FAILED_SINK),
-                        envelope.field(RecordDeadLetter.ATTEMPTS), envelope.field(RecordDeadLetter.FAILED_AT),
-                        envelope.field(RecordDeadLetter.FAILURE));
+                out.printf("%s%n  %s, sink %s, %s attempt(s), failed at %s%n  %s%n", deadLetter.file(),
+                        deadLetter.webhookName(), deadLetter.sink(), deadLetter.attempts(), deadLetter.failedAt(),
+                        deadLetter.failure());
             }
         }
         if (args[0].equals("replay")) {
-            Files.createDirectories(inbox);
-            for (Path file : selected) {
-                Files.move(file, inbox.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
-            }
-            out.printf("Replayed %d dead letter(s) into %s%n", selected.size(), inbox);
+            DeadLetterFiles.replay(data, selected);
+            out.printf("Replayed %d dead letter(s) into %s%n", selected.size(), data.resolve("inbox"));
         } else {
-            out.printf("%d dead letter(s) in %s%n", selected.size(), deadLetters);
+            out.printf("%d dead letter(s) in %s%n", selected.size(), data.resolve("dead-letters"));
         }
         if (!names.isEmpty() && selected.size() < names.size()) {
             out.println("Some of the named files are not dead letters (or not of that sink)");
             return 1;
         }
         return 0;
-    }
-
-    private static List<Path> files(Path directory) throws IOException {
-        if (!Files.isDirectory(directory)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(f -> !f.getFileName().toString().startsWith(".")).sorted().toList();
-        }
     }
 }
