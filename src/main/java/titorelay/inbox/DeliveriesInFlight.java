@@ -10,9 +10,9 @@ import titorelay.Headers;
 
 /**
  * The deliveries being dispatched right now, for an eager idempotent consumer: a key is held from the start of a
- * delivery until it completes (confirmed) or fails (removed), and then forgotten, since the persistent delivery log
- * remembers what completed. A repeat that arrives meanwhile is therefore seen while, and only while, its twin is in
- * flight.
+ * delivery until it completes (confirmed) or fails (removed), and then forgotten, since the persistent record of
+ * dispatched deliveries remembers what completed. A repeat that arrives meanwhile is therefore seen while, and only
+ * while, its twin is in flight.
  */
 public final class DeliveriesInFlight extends ServiceSupport implements IdempotentRepository {
 

@@ -63,7 +63,7 @@ public final class InboxJournal extends ServiceSupport {
 
     private final Path journalDir;
     private final long segmentBytes;
-    private final IdempotentRepository deliveryLog;
+    private final IdempotentRepository dispatchedDeliveries;
     private final DispatchPosition position;
 
     private final BlockingQueue<Append> waiting = new LinkedBlockingQueue<>();
@@ -95,16 +95,17 @@ public final class InboxJournal extends ServiceSupport {
      * @param maxInFlight      at most this many deliveries are being dispatched at a time
      * @param retryDelayMillis a delivery whose dispatch failed outright (its dead letter could not be written) is
      *                         taken again after this long
-     * @param deliveryLog      dispatch's record of completed deliveries, so that a restart does not dispatch those again
+     * @param dispatchedDeliveries dispatch's record of completed deliveries, so that a restart does not dispatch
+     *                         those again
      */
     public InboxJournal(Path journalDir, Path deadLetterDir, long segmentBytes, int maxInFlight, long retryDelayMillis,
-            IdempotentRepository deliveryLog) {
+            IdempotentRepository dispatchedDeliveries) {
         this.journalDir = journalDir;
         this.segmentBytes = segmentBytes;
-        this.deliveryLog = deliveryLog;
+        this.dispatchedDeliveries = dispatchedDeliveries;
         this.damage = new JournalDamage(journalDir.resolve("damaged"));
         this.position = new DispatchPosition(journalDir);
-        this.cursor = new JournalCursor(segments, deadLetterDir, deliveryLog, damage, position, maxInFlight,
+        this.cursor = new JournalCursor(segments, deadLetterDir, dispatchedDeliveries, damage, position, maxInFlight,
                 retryDelayMillis);
     }
 
@@ -302,7 +303,7 @@ public final class InboxJournal extends ServiceSupport {
     @Override
     protected void doStart() throws Exception {
         Files.createDirectories(journalDir);
-        ServiceHelper.startService(deliveryLog);
+        ServiceHelper.startService(dispatchedDeliveries);
         DispatchPosition.At at = position.load();
         segments.clear();
         nextSegmentNumber = at == null ? 0 : at.segment() + 1;

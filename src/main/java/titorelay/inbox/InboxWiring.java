@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.IdempotentRepository;
@@ -17,8 +18,8 @@ import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 
 /**
- * The inbox and dispatch: the journal that storeInInbox fsyncs into (group commit), the envelope steps, the delivery
- * log that drops repeats, dead letters, and the unrouted-name log of routes/routing.yaml.
+ * The inbox and dispatch: the journal that storeInInbox fsyncs into (group commit), the envelope steps, the record
+ * of dispatched deliveries that drops repeats, dead letters, and the unrouted-name log of routes/routing.yaml.
  */
 public final class InboxWiring implements CamelConfiguration {
 
@@ -31,12 +32,12 @@ public final class InboxWiring implements CamelConfiguration {
         registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
         // A lost record only means a delivery dispatched again (the sinks skip what they did): no fsync per delivery.
-        IdempotentRepository deliveryLog = DedupeStore.repository(camelContext, "dispatch", false);
-        registry.bind("deliveryLog", deliveryLog);
+        IdempotentRepository dispatchedDeliveries = DedupeStore.repository(camelContext, "dispatch", false);
+        registry.bind("dispatchedDeliveries", dispatchedDeliveries);
         InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("dead-letters"),
                 settings.longInteger("relay.inbox.journal-segment-bytes"),
                 settings.integer("relay.dispatch.max-in-flight"),
-                settings.longInteger("relay.dispatch.redelivery-delay-ms"), deliveryLog);
+                settings.longInteger("relay.dispatch.redelivery-delay-ms"), dispatchedDeliveries);
         journal.setCommitTimeoutMs(settings.longInteger("relay.inbox.commit-timeout-ms"));
         camelContext.addService(journal);
         registry.bind("inboxJournal", journal);
@@ -51,7 +52,13 @@ public final class InboxWiring implements CamelConfiguration {
         registry.bind("forgetInFlight", inFlight.forget());
 
         registry.bind("recordDeadLetter", new RecordDeadLetter());
-        registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery());
+        // Each failed try is also noted in the delivery log (titorelay.deliverylog binds logFailedTry).
+        registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery(exchange -> {
+            Processor logFailedTry = registry.lookupByNameAndType("logFailedTry", Processor.class);
+            if (logFailedTry != null) {
+                logFailedTry.process(exchange);
+            }
+        }));
         DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"), journal::isWaiting);
         HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
         registry.bind("deadLetterNotKept", deadLetterHealth.notKept());

@@ -52,7 +52,7 @@ final class JournalCursor {
 
     private final Queue<JournalSegment> segments;
     private final Path deadLetterDir;
-    private final IdempotentRepository deliveryLog;
+    private final IdempotentRepository dispatchedDeliveries;
     private final JournalDamage damage;
     private final DispatchPosition position;
     private final int maxInFlight;
@@ -69,11 +69,11 @@ final class JournalCursor {
     private final AtomicLong dispatchedOfThisRun = new AtomicLong();
     private volatile String problem;
 
-    JournalCursor(Queue<JournalSegment> segments, Path deadLetterDir, IdempotentRepository deliveryLog,
+    JournalCursor(Queue<JournalSegment> segments, Path deadLetterDir, IdempotentRepository dispatchedDeliveries,
             JournalDamage damage, DispatchPosition position, int maxInFlight, long retryDelayMillis) {
         this.segments = segments;
         this.deadLetterDir = deadLetterDir;
-        this.deliveryLog = deliveryLog;
+        this.dispatchedDeliveries = dispatchedDeliveries;
         this.damage = damage;
         this.position = position;
         this.maxInFlight = maxInFlight;
@@ -278,7 +278,7 @@ final class JournalCursor {
             return false;
         }
         try {
-            return !deliveryLog.contains(InboxEnvelope.parse(record.envelope()).deliveryKey());
+            return !dispatchedDeliveries.contains(InboxEnvelope.parse(record.envelope()).deliveryKey());
         } catch (IllegalArgumentException notAnEnvelope) {
             return true; // dispatch says what is wrong with it, and keeps it as a dead letter
         }

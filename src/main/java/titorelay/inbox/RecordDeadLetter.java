@@ -30,10 +30,15 @@ public class RecordDeadLetter implements Processor {
     /** Camel clears its redelivery counter before the dead letter step, so each redelivery is noted here. */
     private static final String REDELIVERIES = "TitoRedeliveries";
 
-    /** For the error handler's {@code onRedeliveryRef}: runs before every redelivery. */
-    public static Processor noteRedelivery() {
-        return exchange -> exchange.setProperty(REDELIVERIES,
-                exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
+    /**
+     * For the error handler's {@code onRedeliveryRef}: runs before every redelivery. Then tells {@code alsoNote} (the
+     * delivery log's step, when there is one) of the try that failed.
+     */
+    public static Processor noteRedelivery(Processor alsoNote) {
+        return exchange -> {
+            exchange.setProperty(REDELIVERIES, exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
+            alsoNote.process(exchange);
+        };
     }
 
     @Override
@@ -43,15 +48,11 @@ public class RecordDeadLetter implements Processor {
         InboxEnvelope original = envelopeOf(stored);
 
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String failedRoute = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
-        String failedEndpoint = exchange.getProperty(Exchange.FAILURE_ENDPOINT, String.class);
         int redeliveries = exchange.getProperty(REDELIVERIES, 0, Integer.class);
 
         Map<String, String> failure = new LinkedHashMap<>();
-        String sink = original == null ? UNREADABLE_SINK : SinkFailedException.sinkOf(cause);
-        Throwable reason = cause instanceof SinkFailedException ? cause.getCause() : cause;
-        failure.put(FAILURE, reason == null ? "unknown" : reason.getClass().getSimpleName() + ": " + reason.getMessage());
-        failure.put(FAILED_SINK, sink != null ? sink : failedEndpoint != null ? failedEndpoint : failedRoute != null ? failedRoute : "unknown");
+        failure.put(FAILURE, reason(cause));
+        failure.put(FAILED_SINK, original == null ? UNREADABLE_SINK : failedSink(exchange, cause));
         failure.put(ATTEMPTS, String.valueOf(1 + redeliveries));
         failure.put(FAILED_AT, Instant.now().toString());
         InboxEnvelope kept = original != null ? original
@@ -59,6 +60,24 @@ public class RecordDeadLetter implements Processor {
                 // is listed like any dead letter and a person can repair it.
                 : new InboxEnvelope(Map.of(InboxEnvelope.WEBHOOK_NAME, UNREADABLE), stored);
         message.setBody(kept.with(failure).toBytes());
+    }
+
+    /** Why a try failed, as a dead letter (and the delivery log) says it: "IllegalStateException: the sink is down". */
+    public static String reason(Throwable cause) {
+        Throwable reason = cause instanceof SinkFailedException ? cause.getCause() : cause;
+        return reason == null ? "unknown" : reason.getClass().getSimpleName() + ": " + reason.getMessage();
+    }
+
+    /**
+     * The sink that failed: the one that says so, else the endpoint or route that failed (before a redelivery, Camel
+     * has not yet set the failed endpoint: the last endpoint called).
+     */
+    public static String failedSink(Exchange exchange, Throwable cause) {
+        String sink = SinkFailedException.sinkOf(cause);
+        String failedRoute = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
+        String failedEndpoint = exchange.getProperty(Exchange.FAILURE_ENDPOINT,
+                exchange.getProperty(Exchange.TO_ENDPOINT, String.class), String.class);
+        return sink != null ? sink : failedEndpoint != null ? failedEndpoint : failedRoute != null ? failedRoute : "unknown";
     }
 
     /** The stored envelope, or null if the bytes are not one. */

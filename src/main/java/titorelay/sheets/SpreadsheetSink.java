@@ -39,6 +39,8 @@ import titorelay.WebhookPayload;
 public final class SpreadsheetSink extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpreadsheetSink.class);
+    /** The exchange property that holds a webhook's row changes, for the delivery log once they are written. */
+    public static final String ROWS = "TitoSheetRows";
 
     private record Waiting(List<RowChange> changes, Exchange exchange, AsyncCallback callback) {
     }
@@ -100,6 +102,7 @@ public final class SpreadsheetSink extends ServiceSupport {
             }
             JsonNode payload = WebhookPayload.of(exchange);
             changes = columns.changesFor(name, payload);
+            exchange.setProperty(ROWS, changes);
         } catch (RuntimeException e) {
             exchange.setException(e);
             callback.done(true);

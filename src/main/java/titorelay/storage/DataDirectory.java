@@ -24,7 +24,7 @@ public final class DataDirectory {
     /** Used on every run: created owner-only before anything writes there. */
     private static final List<String> ALWAYS = List.of("inbox-journal", "inbox", "dead-letters");
     /** Made by the sinks and stores that are configured. */
-    private static final List<String> SOMETIMES = List.of("dedupe", "sheets", "outbox", "tito-api",
+    private static final List<String> SOMETIMES = List.of("dedupe", "sheets", "outbox", "tito-api", "delivery-log",
             SecurityTokens.GENERATED_TOKEN_FILE);
 
     /** Where the first package to ask finds the data directory it secured, for the others. */

@@ -51,7 +51,7 @@ class InboxJournalTest {
     @TempDir
     Path data;
 
-    private final MemoryIdempotentRepository deliveryLog = new MemoryIdempotentRepository();
+    private final MemoryIdempotentRepository dispatchedDeliveries = new MemoryIdempotentRepository();
     private final List<InboxJournal> started = new ArrayList<>();
 
     @AfterEach
@@ -63,7 +63,7 @@ class InboxJournalTest {
 
     private InboxJournal start(long segmentBytes, int maxInFlight) {
         InboxJournal journal = new InboxJournal(journalDir(), deadLetters(), segmentBytes, maxInFlight, RETRY_MILLIS,
-                deliveryLog);
+                dispatchedDeliveries);
         journal.start();
         started.add(journal);
         return journal;
@@ -226,9 +226,9 @@ class InboxJournalTest {
         done(first, taken.subList(0, 3)); // 3 and 4 are still being dispatched when the relay stops
         first.ended(taken.get(4), true); // done out of order: the position stays before 3
         stop(first);
-        // Done after the position was saved, which a crash can leave behind: dispatched (the delivery log has it)
+        // Done after the position was saved, which a crash can leave behind: dispatched (dispatchedDeliveries has it)
         // or kept as a dead letter. Those are not dispatched again.
-        deliveryLog.add(DeliveryKeys.key("ticket.updated", body(6)));
+        dispatchedDeliveries.add(DeliveryKeys.key("ticket.updated", body(6)));
         Files.createDirectories(deadLetters());
         Files.write(deadLetters().resolve(fileName(7)), envelope(7));
         // And a torn record after the last whole one: its fsync never returned, so it was never acknowledged.

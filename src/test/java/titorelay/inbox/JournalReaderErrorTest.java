@@ -82,8 +82,8 @@ class JournalReaderErrorTest {
         }
     }
 
-    private InboxJournal journal(MemoryIdempotentRepository deliveryLog) {
+    private InboxJournal journal(MemoryIdempotentRepository dispatchedDeliveries) {
         return new InboxJournal(data.resolve("inbox-journal"), data.resolve("dead-letters"), 8 << 20, 1000, 100,
-                deliveryLog);
+                dispatchedDeliveries);
     }
 }

@@ -1,0 +1,59 @@
+package titorelay.deliverylog;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import titorelay.settings.Settings;
+import titorelay.storage.DataDirectory;
+import titorelay.storage.OwnerOnly;
+
+/**
+ * The delivery log ({@code relay.delivery-log.*}, {@code relay.console.retention-days}): bound as
+ * {@code deliveryHistory} for the console, and the steps of routes/ that feed it. Turned off, the steps do nothing and
+ * there is no queue, thread or database; the console then reads an empty log.
+ */
+public final class DeliveryLogWiring implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        Settings settings = Settings.of(camelContext);
+        if (!settings.flag("relay.delivery-log.enabled")) {
+            DeliveryHooks.noSteps().forEach(camelContext.getRegistry()::bind);
+            camelContext.getRegistry().bind("deliveryHistory", DeliveryLogView.class, new NoDeliveryLog());
+            return;
+        }
+        Path directory = OwnerOnly.directory(DataDirectory.of(camelContext).resolve("delivery-log"));
+        DeliveryLog log = new DeliveryLog(directory, settings.integer("relay.delivery-log.queue-size"),
+                settings.longInteger("relay.delivery-log.max-queued-bytes"),
+                Duration.ofDays(settings.integer("relay.console.retention-days")), Clock.systemUTC());
+        camelContext.addService(log);
+        camelContext.getRegistry().bind("deliveryHistory", DeliveryLogView.class, log);
+        Map<String, Processor> steps = DeliveryHooks.steps(log::record);
+        steps.forEach(camelContext.getRegistry()::bind);
+        countedOnceStarted(camelContext, log);
+    }
+
+    /** tito_delivery_log_dropped_total, once Camel's meter registry exists (it is made at start). */
+    private static void countedOnceStarted(CamelContext camelContext, DeliveryLog log) {
+        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+                if (event instanceof CamelEvent.CamelContextStartedEvent && meters != null) {
+                    FunctionCounter.builder("tito.delivery.log.dropped", log, DeliveryLog::dropped)
+                            .description("events the delivery log dropped (its queue full, or its database failing);"
+                                         + " the deliveries went on").register(meters);
+                }
+            }
+        });
+    }
+}

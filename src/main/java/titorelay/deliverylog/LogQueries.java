@@ -1,0 +1,254 @@
+package titorelay.deliverylog;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+/**
+ * The console's reads of the delivery log, on the console's threads: each opens its own connection (H2 serves
+ * readers while the writer writes).
+ */
+final class LogQueries implements DeliveryLogView {
+
+    private static final String LINE_COLUMNS = "id, delivery_key, received_ms, webhook_name, reference, name, email,"
+                                               + " slug, outcome, attempts, updated_ms, failure, failed_sink,"
+                                               + " dead_letter, repeat_of";
+
+    private final DataSource connections;
+
+    LogQueries(DataSource connections) {
+        this.connections = connections;
+    }
+
+    /** A filter's WHERE clause and its parameters. */
+    private record Where(String sql, List<Object> parameters) {
+
+        static Where of(LogFilter filter) {
+            StringBuilder sql = new StringBuilder(" WHERE TRUE");
+            List<Object> parameters = new ArrayList<>();
+            if (filter.webhookName() != null && !filter.webhookName().isBlank()) {
+                sql.append(" AND webhook_name = ?");
+                parameters.add(filter.webhookName().strip());
+            }
+            if (filter.outcome() != null) {
+                sql.append(" AND outcome = ?");
+                parameters.add(filter.outcome().name());
+            }
+            if (filter.text() != null && !filter.text().isBlank()) {
+                sql.append(" AND search LIKE ? ESCAPE '\\'");
+                String text = filter.text().strip().toLowerCase(Locale.ROOT)
+                        .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+                parameters.add("%" + text + "%");
+            }
+            return new Where(sql.toString(), parameters);
+        }
+
+        int bind(PreparedStatement statement) throws SQLException {
+            for (int i = 0; i < parameters.size(); i++) {
+                statement.setObject(i + 1, parameters.get(i));
+            }
+            return parameters.size();
+        }
+    }
+
+    @Override
+    public List<LoggedDelivery> newestFirst(LogFilter filter, int offset, int limit) {
+        Where where = Where.of(filter);
+        try (Connection connection = connections.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT " + LINE_COLUMNS + " FROM delivery"
+                        + where.sql() + " ORDER BY received_ms DESC, id DESC OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")) {
+            int bound = where.bind(query);
+            query.setInt(bound + 1, Math.max(0, offset));
+            query.setInt(bound + 2, Math.max(0, limit));
+            List<LoggedDelivery> lines = lines(query);
+            Map<String, List<SinkResult>> sinks = sinksOf(connection, lines.stream().map(LoggedDelivery::id).toList());
+            return lines.stream().map(line -> withSinks(line, sinks.getOrDefault(line.id(), List.of()))).toList();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<LoggedDelivery> lines(PreparedStatement query) throws SQLException {
+        List<LoggedDelivery> lines = new ArrayList<>();
+        try (ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                lines.add(new LoggedDelivery(rows.getString(1), rows.getString(2),
+                        Instant.ofEpochMilli(rows.getLong(3)), rows.getString(4), rows.getString(5),
+                        rows.getString(6), rows.getString(7), rows.getString(8), Outcome.valueOf(rows.getString(9)),
+                        rows.getInt(10), Instant.ofEpochMilli(rows.getLong(11)), List.of(), rows.getString(12),
+                        rows.getString(13), rows.getString(14), rows.getString(15)));
+            }
+        }
+        return lines;
+    }
+
+    private static LoggedDelivery withSinks(LoggedDelivery line, List<SinkResult> sinks) {
+        return new LoggedDelivery(line.id(), line.deliveryKey(), line.receivedAt(), line.webhookName(),
+                line.reference(), line.name(), line.email(), line.slug(), line.outcome(), line.attempts(),
+                line.updatedAt(), sinks, line.failure(), line.failedSink(), line.deadLetter(), line.repeatOf());
+    }
+
+    private static Map<String, List<SinkResult>> sinksOf(Connection connection, List<String> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<SinkResult>> sinks = new HashMap<>();
+        try (PreparedStatement query = connection.prepareStatement("SELECT delivery_id, sink, did, at_ms FROM"
+                + " sink_result WHERE delivery_id = ANY(?) ORDER BY at_ms, sink")) {
+            query.setObject(1, ids.toArray(String[]::new));
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    sinks.computeIfAbsent(rows.getString(1), id -> new ArrayList<>()).add(new SinkResult(
+                            rows.getString(2), rows.getString(3), Instant.ofEpochMilli(rows.getLong(4))));
+                }
+            }
+        }
+        return sinks;
+    }
+
+    @Override
+    public long count(LogFilter filter) {
+        Where where = Where.of(filter);
+        try (Connection connection = connections.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT COUNT(*) FROM delivery" + where.sql())) {
+            where.bind(query);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<DeliveryDetails> details(String id) {
+        try (Connection connection = connections.getConnection()) {
+            LoggedDelivery line;
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT " + LINE_COLUMNS + " FROM delivery WHERE id = ?")) {
+                query.setString(1, id);
+                List<LoggedDelivery> found = lines(query);
+                if (found.isEmpty()) {
+                    return Optional.empty();
+                }
+                line = withSinks(found.get(0), sinksOf(connection, List.of(id)).getOrDefault(id, List.of()));
+            }
+            Map<String, String> envelope = Map.of();
+            Map<String, String> row = Map.of();
+            byte[] body = new byte[0];
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT envelope, body, sheet_row FROM delivery_content WHERE id = ?")) {
+                query.setString(1, id);
+                try (ResultSet rows = query.executeQuery()) {
+                    if (rows.next()) {
+                        envelope = LogJson.read(rows.getString(1));
+                        body = bytes(rows.getBinaryStream(2));
+                        row = LogJson.read(rows.getString(3));
+                    }
+                }
+            }
+            return Optional.of(new DeliveryDetails(line, envelope, body, attempts(connection, id), row));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] bytes(InputStream stream) throws SQLException {
+        if (stream == null) {
+            return new byte[0];
+        }
+        try (stream) {
+            return stream.readAllBytes();
+        } catch (IOException e) {
+            throw new SQLException("Cannot read a body of the delivery log", e);
+        }
+    }
+
+    private static List<Attempt> attempts(Connection connection, String id) throws SQLException {
+        List<Attempt> attempts = new ArrayList<>();
+        try (PreparedStatement query = connection.prepareStatement(
+                "SELECT number, at_ms, sink, error FROM attempt WHERE delivery_id = ? ORDER BY n")) {
+            query.setString(1, id);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    attempts.add(new Attempt(rows.getInt(1), Instant.ofEpochMilli(rows.getLong(2)),
+                            rows.getString(3), rows.getString(4)));
+                }
+            }
+        }
+        return attempts;
+    }
+
+    @Override
+    public Totals since(Instant from) {
+        Map<Outcome, Long> byOutcome = new HashMap<>();
+        try (Connection connection = connections.getConnection();
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT outcome, COUNT(*) FROM delivery WHERE received_ms >= ? GROUP BY outcome")) {
+            query.setLong(1, from.toEpochMilli());
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    byOutcome.put(Outcome.valueOf(rows.getString(1)), rows.getLong(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
+        }
+        long received = byOutcome.values().stream().mapToLong(Long::longValue).sum();
+        return new Totals(received, byOutcome.getOrDefault(Outcome.DONE, 0L),
+                byOutcome.getOrDefault(Outcome.REPEAT, 0L), byOutcome.getOrDefault(Outcome.UNROUTED, 0L),
+                byOutcome.getOrDefault(Outcome.FAILED, 0L));
+    }
+
+    @Override
+    public int[] perMinute(Instant from, int minutes) {
+        int[] counts = new int[Math.max(0, minutes)];
+        long start = from.toEpochMilli();
+        try (Connection connection = connections.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT (received_ms - ?) / 60000 AS minute,"
+                        + " COUNT(*) FROM delivery WHERE received_ms >= ? AND received_ms < ? GROUP BY minute")) {
+            query.setLong(1, start);
+            query.setLong(2, start);
+            query.setLong(3, start + 60_000L * counts.length);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    counts[rows.getInt(1)] = rows.getInt(2);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
+        }
+        return counts;
+    }
+
+    @Override
+    public List<String> webhookNames() {
+        List<String> names = new ArrayList<>();
+        try (Connection connection = connections.getConnection();
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT DISTINCT webhook_name FROM delivery ORDER BY webhook_name")) {
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    names.add(rows.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
+        }
+        return Collections.unmodifiableList(names);
+    }
+}

@@ -1,0 +1,60 @@
+package titorelay.deliverylog;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Deletes the lines received more than {@code relay.console.retention-days} ago, with their content, attempts and
+ * sink results, a small batch per call (each its own transaction), so that a large backlog to trim never holds the
+ * log's writer for long.
+ */
+final class LogRetention {
+
+    static final int BATCH = 500;
+    private static final String OLDEST = "SELECT id FROM delivery WHERE received_ms < ? ORDER BY received_ms, id"
+                                         + " FETCH FIRST " + BATCH + " ROWS ONLY";
+    private static final String[] DELETES = {
+        "DELETE FROM delivery_content WHERE id IN (" + OLDEST + ")",
+        "DELETE FROM attempt WHERE delivery_id IN (" + OLDEST + ")",
+        "DELETE FROM sink_result WHERE delivery_id IN (" + OLDEST + ")",
+        // What a line whose start was dropped (queue full) left behind.
+        "DELETE FROM attempt WHERE at_ms < ? FETCH FIRST " + BATCH + " ROWS ONLY",
+        "DELETE FROM sink_result WHERE at_ms < ? FETCH FIRST " + BATCH + " ROWS ONLY",
+    };
+    private static final String DELETE_LINES = "DELETE FROM delivery WHERE id IN (" + OLDEST + ")";
+
+    private final Duration retention;
+    private final Clock clock;
+
+    LogRetention(Duration retention, Clock clock) {
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    /** Deletes one batch of what is too old; true if there may be more. */
+    boolean trimSome(Connection connection) throws SQLException {
+        long cutoff = clock.millis() - retention.toMillis();
+        boolean more = false;
+        try {
+            for (String sql : DELETES) {
+                more |= delete(connection, sql, cutoff) >= BATCH;
+            }
+            more |= delete(connection, DELETE_LINES, cutoff) >= BATCH;
+            connection.commit();
+        } catch (SQLException | RuntimeException failed) {
+            connection.rollback();
+            throw failed;
+        }
+        return more;
+    }
+
+    private static int delete(Connection connection, String sql, long cutoff) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(sql)) {
+            delete.setLong(1, cutoff);
+            return delete.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package titorelay.deliverylog;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import titorelay.threads.ThreadFailures;
+
+/**
+ * The delivery log's only writer. Dispatch's hooks {@link #offer} events to a bounded queue and go on at once; this
+ * thread applies what is queued every {@link #FLUSH_MS} ms, in one transaction, and trims old lines every hour. When
+ * the queue is full (the database slow or broken), or holds too many body bytes, an event is dropped and counted: the
+ * log is not part of the delivery guarantee, and never slows or fails a delivery. Nothing ends this thread but a stop
+ * (or a failure of the JVM itself, see {@link ThreadFailures}): a failing transaction drops its events, and the
+ * connection is opened again.
+ */
+final class LogWriter {
+
+    static final long FLUSH_MS = 250;
+    private static final long TRIM_INTERVAL_MS = TimeUnit.HOURS.toMillis(1);
+    private static final long WARN_INTERVAL_MS = TimeUnit.MINUTES.toMillis(1);
+    private static final int MAX_BATCH = 5_000;
+    private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
+
+    private final BlockingQueue<LogEvent> queue;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final long maxQueuedBytes;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong lastWarnAt = new AtomicLong(Long.MIN_VALUE / 2);
+    private final DataSource connections;
+    private final LogRetention retention;
+    private final Clock clock;
+    private volatile boolean running;
+    private Thread thread;
+    private final AtomicLong applied = new AtomicLong();
+
+    LogWriter(int queueSize, long maxQueuedBytes, DataSource connections, LogRetention retention,
+            Clock clock) {
+        this.queue = new ArrayBlockingQueue<>(queueSize);
+        this.maxQueuedBytes = maxQueuedBytes;
+        this.connections = connections;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    /** From a hook: queues the event, or drops and counts it. Never blocks. */
+    void offer(LogEvent event) {
+        int bytes = event.bytes();
+        if (!running || queuedBytes.addAndGet(bytes) > maxQueuedBytes) {
+            queuedBytes.addAndGet(-bytes);
+            drop(1, "its queue holds " + maxQueuedBytes + " bytes of bodies");
+        } else if (!queue.offer(event)) {
+            queuedBytes.addAndGet(-bytes);
+            drop(1, "its queue is full");
+        }
+    }
+
+    private void drop(long events, String why) {
+        dropped.addAndGet(events);
+        long now = System.currentTimeMillis();
+        long last = lastWarnAt.get();
+        if (now - last >= WARN_INTERVAL_MS && lastWarnAt.compareAndSet(last, now)) {
+            LOG.warn("The delivery log dropped events ({}; {} dropped since start): the deliveries themselves go on,"
+                     + " but the console misses some of what they did", why, dropped.get());
+        }
+    }
+
+    /** Events dropped since start (tito_delivery_log_dropped_total). */
+    long dropped() {
+        return dropped.get();
+    }
+
+    /** Events written since start. */
+    long applied() {
+        return applied.get();
+    }
+
+    void start() {
+        running = true;
+        thread = new Thread(this::run, "delivery-log-writer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Writes what is queued, then ends. */
+    void stop() throws InterruptedException {
+        running = false;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        }
+    }
+
+    private void run() {
+        List<LogEvent> batch = new ArrayList<>();
+        Connection connection = null;
+        LogWrites writes = null;
+        long nextTrim = 0; // at start
+        boolean trimming = false;
+        while (running || !queue.isEmpty()) {
+            try {
+                if (connection == null) {
+                    connection = connections.getConnection();
+                    connection.setAutoCommit(false);
+                    writes = new LogWrites(connection);
+                }
+                if (clock.millis() >= nextTrim) {
+                    nextTrim = clock.millis() + TRIM_INTERVAL_MS;
+                    trimming = true;
+                }
+                if (trimming) {
+                    // One small batch per turn: writing what dispatch did goes on meanwhile.
+                    trimming = retention.trimSome(connection);
+                }
+                collect(batch, trimming);
+                if (!batch.isEmpty()) {
+                    apply(batch, connection, writes);
+                }
+            } catch (Exception | Error failure) {
+                ThreadFailures.exitIfFatal("The delivery log's writer", failure);
+                drop(batch.size(), "its database failed: " + failure);
+                LOG.debug("The delivery log's writer failed", failure);
+                closeQuietly(connection);
+                connection = null;
+                writes = null;
+                pause();
+            } finally {
+                release(batch);
+                batch.clear();
+            }
+        }
+        closeQuietly(connection);
+    }
+
+    /**
+     * Takes what is queued: waits for a first event, then one flush interval, so that it comes with those queued
+     * meanwhile. (Never interrupted: an interrupt would close the database's file channel.)
+     */
+    private void collect(List<LogEvent> batch, boolean busy) throws InterruptedException {
+        LogEvent first = busy ? queue.poll() : queue.poll(FLUSH_MS, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            return;
+        }
+        batch.add(first);
+        for (long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_MS);
+             running && !busy && until - System.nanoTime() > 0; ) {
+            LockSupport.parkNanos(this, until - System.nanoTime());
+        }
+        queue.drainTo(batch, MAX_BATCH - 1);
+    }
+
+    private void apply(List<LogEvent> batch, Connection connection, LogWrites writes) throws SQLException {
+        try {
+            for (LogEvent event : batch) {
+                event.addTo(writes);
+            }
+            writes.execute();
+            connection.commit();
+            applied.addAndGet(batch.size());
+        } catch (SQLException | RuntimeException failed) {
+            writes.clear();
+            connection.rollback();
+            throw failed;
+        }
+    }
+
+    private void release(List<LogEvent> batch) {
+        long bytes = 0;
+        for (LogEvent event : batch) {
+            bytes += event.bytes();
+        }
+        queuedBytes.addAndGet(-bytes);
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException unexpected) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException | RuntimeException ignored) {
+                // it is being replaced, or the relay stops
+            }
+        }
+    }
+}
