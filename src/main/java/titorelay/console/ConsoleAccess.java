@@ -75,15 +75,14 @@ final class ConsoleAccess {
             if (ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.HEAD) {
                 ConsoleView.seeOther(ctx, "/console/login");
             } else {
-                ConsoleView.secured(ctx.response()).setStatusCode(403).putHeader("Content-Type", "text/plain")
-                        .end("Log in first.\n");
+                view.render(ctx, 403, "refused", Map.of("reason", "Log in first."));
             }
             return;
         }
         if (ctx.request().method() != HttpMethod.GET && ctx.request().method() != HttpMethod.HEAD
             && !session.acceptsCsrf(ctx.request().getFormAttribute(CSRF_FIELD))) {
-            ConsoleView.secured(ctx.response()).setStatusCode(403).putHeader("Content-Type", "text/plain")
-                    .end("Refused: the form's CSRF token is missing or wrong. Reload the page and try again.\n");
+            view.render(ctx, 403, "refused", Map.of("reason",
+                    "The form's CSRF token is missing or wrong: nothing was changed. Reload the page and try again."));
             return;
         }
         ctx.put(SESSION, session);

@@ -170,6 +170,7 @@ final class ConsolePages {
                 "replay", "/console/replay?sink=" + encode(sink))));
         scope.put("deadLetters", rows);
         scope.put("count", rows.size());
+        scope.put("hasDeadLetters", !rows.isEmpty());
         scope.put("sinks", sinks);
         String replayed = ctx.request().getParam("replayed");
         if (replayed != null && replayed.matches("\\d{1,9}")) {
@@ -188,6 +189,7 @@ final class ConsolePages {
         scope.put("chosen", chosen.stream().map(d -> Map.of("file", d.file(), "name", text(d.webhookName()),
                 "sink", text(d.sink()), "failure", text(d.failure()))).toList());
         scope.put("count", chosen.size());
+        scope.put("hasChosen", !chosen.isEmpty());
         scope.put("what", selection == null ? "" : selection.description());
         if (selection != null) {
             scope.put("field", selection.field());

@@ -28,7 +28,7 @@ final class SinkHealth {
 
     static List<Map<String, Object>> of(CamelContext camelContext) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        HealthCheckHelper.invoke(camelContext).stream()
+        HealthCheckHelper.invoke(camelContext, "full").stream()
                 // The relay's own checks; not Camel's per-route and per-consumer ones.
                 .filter(result -> "tito-relay".equals(result.getCheck().getGroup())
                                   || WHAT_TO_FIX.containsKey(result.getCheck().getId()))
