@@ -127,6 +127,61 @@ class ConsoleAccessTest {
     }
 
     @Test
+    void aReplayOfOneSinkTakesOnlyThatSinksDeadLetters(@TempDir Path data) throws Exception {
+        try (TestRelay relay = TestRelay.start(data, Map.of("relay.console.password", PASSWORD,
+                "relay.dispatch.auto-start", "false"))) {
+            Path sheet = writeDeadLetter(data, "20261127T120000000-000000001-ticket.updated.webhook");
+            Path mail = writeDeadLetter(data, "20261127T120000000-000000002-ticket.voided.webhook");
+            Files.writeString(mail, Files.readString(mail).replace("Failed-Sink: spreadsheet",
+                    "Failed-Sink: organizer-email"));
+            String session = logIn(relay);
+
+            HttpResponse<String> list = get(relay, "/console/dead-letters", session);
+            assertTrue(list.body().contains("Replay all of organizer-email (1)"), list.body());
+            assertTrue(list.body().contains("Replay all of spreadsheet (1)"), list.body());
+            HttpResponse<String> confirmation = get(relay, "/console/replay?sink=organizer-email", session);
+            assertTrue(confirmation.body().contains("Replay every dead letter of the sink organizer-email: 1"),
+                    confirmation.body());
+            HttpResponse<String> replayed = post(relay, "/console/replay", session,
+                    Map.of("sink", "organizer-email", "csrf", csrfOf(confirmation.body())));
+            assertEquals("/console/dead-letters?replayed=1", replayed.headers().firstValue("Location").orElse(""));
+            assertTrue(Files.exists(sheet), "the spreadsheet's dead letter stays");
+            assertFalse(Files.exists(mail));
+            assertTrue(Files.exists(data.resolve("inbox").resolve(mail.getFileName())), "replayed through the inbox");
+        }
+    }
+
+    @Test
+    void theDeliveryLogIsPagedNewestFirst(@TempDir Path data) throws Exception {
+        try (TestRelay relay = TestRelay.start(data, Map.of("relay.console.password", PASSWORD))) {
+            byte[] ticket = Files.readAllBytes(Path.of("samples/ticket-basic.json"));
+            String template = new String(ticket, StandardCharsets.UTF_8);
+            int sent = ConsolePages.PAGE_SIZE + 7;
+            for (int i = 0; i < sent; i++) {
+                String body = template.replace("\"1i5nfwf2t\"", "\"PAGE-" + i + "\"")
+                        .replace("1i5nfwf2t24", "ti_page_" + i);
+                assertEquals(202, relay.send("ticket.updated", body.getBytes(StandardCharsets.UTF_8)).status());
+            }
+            String session = logIn(relay);
+            TestRelay.await("every delivery in the log", PATIENCE, () -> TestRelay.uncheck(
+                    () -> get(relay, "/console/deliveries?outcome=done", session).body()
+                            .contains(sent + " deliveries")));
+            String first = get(relay, "/console/deliveries", session).body();
+            assertTrue(first.contains("page 1 of 2"), first);
+            assertTrue(first.contains(">PAGE-" + (sent - 1) + "<"), "the newest on the first page");
+            assertFalse(first.contains(">PAGE-0<"));
+            assertTrue(first.contains("rel=\"next\""));
+            String second = get(relay, "/console/deliveries?name=&outcome=&q=&page=2", session).body();
+            assertTrue(second.contains("page 2 of 2"), second);
+            for (int i = 0; i < 7; i++) {
+                assertTrue(second.contains(">PAGE-" + i + "<"), "the oldest seven on the second page: " + i);
+            }
+            assertFalse(second.contains(">PAGE-7<"));
+            assertTrue(second.contains("rel=\"prev\""));
+        }
+    }
+
+    @Test
     void withoutAPasswordOneIsGeneratedForItsOwnerAndTheLogSaysWhere(@TempDir Path data) throws Exception {
         try (LogCapture log = new LogCapture(); TestRelay relay = TestRelay.start(data)) {
             Path file = data.resolve("console-password");

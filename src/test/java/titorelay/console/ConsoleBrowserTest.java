@@ -89,7 +89,9 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("login")).click();
         assertEquals("Overview", browser.findElement(By.tagName("h1")).getText());
 
-        // Tito's webhooks: a ticket, a check-in, an attendee whose name is markup, a repeat, and a name nobody routes.
+        // Tito's webhooks: a voided ticket (an email and a row), a ticket, a check-in, an attendee whose name is
+        // markup, a repeat, and a name nobody routes.
+        assertEquals(202, relay.send("ticket.voided", Samples.bytes("ticket-v3.1.json")).status());
         byte[] ticket = Samples.bytes("ticket-basic.json");
         assertEquals(202, relay.send("ticket.updated", ticket).status());
         assertEquals(202, relay.send("checkin.created", Samples.bytes("checkin.json")).status());
@@ -98,8 +100,10 @@ class ConsoleBrowserTest {
         assertEquals(202, relay.send("ticket.teleported", ticket).status());
 
         browser.get(console + "/deliveries");
-        awaitRows("five deliveries with their outcomes", () -> outcomes().size() == 5 && !outcomes().contains("pending"));
-        assertEquals(List.of("unrouted", "repeat", "done", "done", "done"), outcomes(), "newest first");
+        awaitRows("six deliveries with their outcomes", () -> outcomes().size() == 6 && !outcomes().contains("pending"));
+        assertEquals(List.of("unrouted", "repeat", "done", "done", "done", "done"), outcomes(), "newest first");
+        String voided = browser.findElements(By.cssSelector("#deliveries tbody tr")).get(5).getText();
+        assertTrue(voided.contains("organizer-email: email sent") && voided.contains("spreadsheet: row written"), voided);
         Chromium.screenshot(browser, "2-deliveries");
 
         // Markup in a payload shows as text, and runs nothing.
