@@ -87,6 +87,12 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
         return current == null ? 0 : current.applied();
     }
 
+    /** Events waiting for the writer. */
+    int queued() {
+        LogWriter current = writer;
+        return current == null ? 0 : current.queued();
+    }
+
     /** For tests: the database, to break it. */
     DataSource database() {
         return connections;

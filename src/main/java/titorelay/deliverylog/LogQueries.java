@@ -219,8 +219,8 @@ final class LogQueries implements DeliveryLogView {
         int[] counts = new int[Math.max(0, minutes)];
         long start = from.toEpochMilli();
         try (Connection connection = connections.getConnection();
-                PreparedStatement query = connection.prepareStatement("SELECT (received_ms - ?) / 60000 AS minute_index,"
-                        + " COUNT(*) FROM delivery WHERE received_ms >= ? AND received_ms < ? GROUP BY minute_index")) {
+                PreparedStatement query = connection.prepareStatement("SELECT (received_ms - ?) / 60000 AS slot,"
+                        + " COUNT(*) FROM delivery WHERE received_ms >= ? AND received_ms < ? GROUP BY slot")) {
             query.setLong(1, start);
             query.setLong(2, start);
             query.setLong(3, start + 60_000L * counts.length);

@@ -81,6 +81,11 @@ final class LogWriter {
         return dropped.get();
     }
 
+    /** Events waiting (not those being written). */
+    int queued() {
+        return queue.size();
+    }
+
     /** Events written since start. */
     long applied() {
         return applied.get();

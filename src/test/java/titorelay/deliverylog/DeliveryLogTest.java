@@ -70,6 +70,14 @@ class DeliveryLogTest {
         return JSON.writeValueAsBytes(payload);
     }
 
+    /** ticket-basic.json, with this slug and reference: a ticket of its own in the sheet. */
+    static byte[] withSlug(String slugAndReference) throws Exception {
+        ObjectNode payload = (ObjectNode) JSON.readTree(Samples.bytes("ticket-basic.json"));
+        payload.put("slug", slugAndReference);
+        payload.put("reference", slugAndReference);
+        return JSON.writeValueAsBytes(payload);
+    }
+
     /** The one line whose text matches, once its outcome is reached. */
     static LoggedDelivery awaitLine(DeliveryLogView log, String text, Outcome outcome) throws InterruptedException {
         await("a " + outcome + " line for " + text, PATIENCE, () ->
