@@ -1,7 +1,5 @@
 package titorelay.deliverylog;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -150,13 +148,13 @@ final class LogQueries implements DeliveryLogView {
             Map<String, String> envelope = Map.of();
             Map<String, String> row = Map.of();
             byte[] body = new byte[0];
-            try (PreparedStatement query = connection.prepareStatement(
-                    "SELECT envelope, body, sheet_row FROM delivery_content WHERE id = ?")) {
+            try (PreparedStatement query = connection.prepareStatement("SELECT c.envelope, c.body, r.cells FROM"
+                    + " delivery_content c LEFT JOIN sheet_row r ON r.id = c.id WHERE c.id = ?")) {
                 query.setString(1, id);
                 try (ResultSet rows = query.executeQuery()) {
                     if (rows.next()) {
                         envelope = LogJson.read(rows.getString(1));
-                        body = bytes(rows.getBinaryStream(2));
+                        body = rows.getBytes(2) == null ? new byte[0] : rows.getBytes(2);
                         row = LogJson.read(rows.getString(3));
                     }
                 }
@@ -164,17 +162,6 @@ final class LogQueries implements DeliveryLogView {
             return Optional.of(new DeliveryDetails(line, envelope, body, attempts(connection, id), row));
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
-        }
-    }
-
-    private static byte[] bytes(InputStream stream) throws SQLException {
-        if (stream == null) {
-            return new byte[0];
-        }
-        try (stream) {
-            return stream.readAllBytes();
-        } catch (IOException e) {
-            throw new SQLException("Cannot read a body of the delivery log", e);
         }
     }
 

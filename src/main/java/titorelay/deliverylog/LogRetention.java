@@ -7,8 +7,8 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * Deletes the lines received more than {@code relay.console.retention-days} ago, with their content, attempts and
- * sink results, a small batch per call (each its own transaction), so that a large backlog to trim never holds the
+ * Deletes the lines received more than {@code relay.console.retention-days} ago, with their content, attempts, sink
+ * results and row, a small batch per call (each its own transaction), so that a large backlog to trim never holds the
  * log's writer for long.
  */
 final class LogRetention {
@@ -17,14 +17,12 @@ final class LogRetention {
     private static final String OLDEST = "SELECT id FROM delivery WHERE received_ms < ? ORDER BY received_ms, id"
                                          + " FETCH FIRST " + BATCH + " ROWS ONLY";
     private static final String[] DELETES = {
-        "DELETE FROM delivery_content WHERE id IN (" + OLDEST + ")",
         "DELETE FROM attempt WHERE delivery_id IN (" + OLDEST + ")",
         "DELETE FROM sink_result WHERE delivery_id IN (" + OLDEST + ")",
-        // What a line whose start was dropped (queue full) left behind.
-        "DELETE FROM attempt WHERE at_ms < ? FETCH FIRST " + BATCH + " ROWS ONLY",
-        "DELETE FROM sink_result WHERE at_ms < ? FETCH FIRST " + BATCH + " ROWS ONLY",
+        "DELETE FROM sheet_row WHERE id IN (" + OLDEST + ")",
+        "DELETE FROM delivery_content WHERE id IN (" + OLDEST + ")",
+        "DELETE FROM delivery WHERE id IN (" + OLDEST + ")",
     };
-    private static final String DELETE_LINES = "DELETE FROM delivery WHERE id IN (" + OLDEST + ")";
 
     private final Duration retention;
     private final Clock clock;
@@ -42,7 +40,6 @@ final class LogRetention {
             for (String sql : DELETES) {
                 more |= delete(connection, sql, cutoff) >= BATCH;
             }
-            more |= delete(connection, DELETE_LINES, cutoff) >= BATCH;
             connection.commit();
         } catch (SQLException | RuntimeException failed) {
             connection.rollback();

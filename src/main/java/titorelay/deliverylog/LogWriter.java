@@ -19,7 +19,8 @@ import titorelay.threads.ThreadFailures;
 
 /**
  * The delivery log's only writer. Dispatch's hooks {@link #offer} events to a bounded queue and go on at once; this
- * thread applies what is queued every {@link #FLUSH_MS} ms, in one transaction, and trims old lines every hour. When
+ * thread applies what is queued every {@link #FLUSH_MS} ms, in one transaction (a new line once its delivery is
+ * through, or after {@link LogWrites#HOLD_MS}), and trims old lines every hour. When
  * the queue is full (the database slow or broken), or holds too many body bytes, an event is dropped and counted: the
  * log is not part of the delivery guarantee, and never slows or fails a delivery. Nothing ends this thread but a stop
  * (or a failure of the JVM itself, see {@link ThreadFailures}): a failing transaction drops its events, and the
@@ -129,13 +130,11 @@ final class LogWriter {
                     trimming = retention.trimSome(connection);
                 }
                 collect(batch, trimming);
-                if (!batch.isEmpty()) {
-                    apply(batch, connection, writes);
+                if (!batch.isEmpty() || writes.holding() > 0) {
+                    apply(batch, connection, writes, false);
                 }
             } catch (Exception | Error failure) {
-                ThreadFailures.exitIfFatal("The delivery log's writer", failure);
-                drop(batch.size(), "its database failed: " + failure);
-                LOG.debug("The delivery log's writer failed", failure);
+                failed(failure, batch.size() + (writes == null ? 0 : writes.clear()));
                 closeQuietly(connection);
                 connection = null;
                 writes = null;
@@ -145,7 +144,20 @@ final class LogWriter {
                 batch.clear();
             }
         }
+        if (writes != null && writes.holding() > 0) {
+            try {
+                apply(batch, connection, writes, true);
+            } catch (Exception | Error failure) {
+                failed(failure, writes.clear());
+            }
+        }
         closeQuietly(connection);
+    }
+
+    private void failed(Throwable failure, int lost) {
+        ThreadFailures.exitIfFatal("The delivery log's writer", failure);
+        drop(lost, "its database failed: " + failure);
+        LOG.debug("The delivery log's writer failed", failure);
     }
 
     /**
@@ -165,16 +177,17 @@ final class LogWriter {
         queue.drainTo(batch, MAX_BATCH - 1);
     }
 
-    private void apply(List<LogEvent> batch, Connection connection, LogWrites writes) throws SQLException {
+    /** The batch's events and the held lines that are due, in one transaction (all held lines with {@code all}). */
+    private void apply(List<LogEvent> batch, Connection connection, LogWrites writes, boolean all)
+            throws SQLException {
         try {
             for (LogEvent event : batch) {
                 event.addTo(writes);
             }
-            writes.execute();
+            writes.execute(clock.millis(), all);
             connection.commit();
             applied.addAndGet(batch.size());
         } catch (SQLException | RuntimeException failed) {
-            writes.clear();
             connection.rollback();
             throw failed;
         }

@@ -1,11 +1,10 @@
 package titorelay.deliverylog;
 
-import java.io.ByteArrayInputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,23 +15,28 @@ import titorelay.inbox.RecordDeadLetter;
 import titorelay.sheets.SheetColumns.RowChange;
 
 /**
- * The writer thread's statements, one batch per kind, run in an order that keeps each line's story right: a line is
- * created (or its try counted) before its outcome changes, and its outcome changes run in the order they happened.
- * Writer thread only.
+ * The writer thread's statements, one batch per kind, run in an order that keeps each line's story right. A line
+ * taken in a batch is held in memory ({@link HeldLine}) until its outcome is known or {@link #HOLD_MS} have passed,
+ * and then written whole, with its envelope and body; what happens to a line already written updates it. A line's attempts, sink results and row
+ * are written only if the line is there (never orphans, whatever was dropped). Writer thread only.
  */
 final class LogWrites implements AutoCloseable {
 
+    /** How long a line may wait in memory for its outcome before it is written as pending. */
+    static final long HOLD_MS = 2_000;
     /** Which delivery a repeat repeated: the first line of each recent delivery key. */
     private static final int REMEMBERED_KEYS = 10_000;
 
     private final PreparedStatement content;
-    private final PreparedStatement taken;
+    private final PreparedStatement line;
     private final PreparedStatement outcome;
     private final PreparedStatement attempt;
     private final PreparedStatement tries;
     private final PreparedStatement sinkResult;
     private final PreparedStatement sheetRow;
     private final List<PreparedStatement> inOrder;
+    /** Lines taken and not yet written, oldest first. */
+    private final Map<String, HeldLine> held = new LinkedHashMap<>();
     private final Map<String, String> firstOfKey = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -43,58 +47,65 @@ final class LogWrites implements AutoCloseable {
     LogWrites(Connection connection) throws SQLException {
         content = connection.prepareStatement(
                 "MERGE INTO delivery_content (id, envelope, body) KEY (id) VALUES (?, ?, ?)");
-        taken = connection.prepareStatement("""
+        line = connection.prepareStatement("""
                 MERGE INTO delivery d USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT),
                   CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR),
-                  CAST(? AS VARCHAR), CAST(? AS BIGINT)))
-                  AS s(id, delivery_key, received_ms, webhook_name, reference, name, email, slug, search, at_ms)
+                  CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS INT), CAST(? AS BIGINT), CAST(? AS VARCHAR),
+                  CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BOOLEAN)))
+                  AS s(id, delivery_key, received_ms, webhook_name, reference, name, email, slug, search, outcome,
+                  attempts, updated_ms, failure, failed_sink, dead_letter, repeat_of, changed)
                 ON d.id = s.id
-                WHEN MATCHED THEN UPDATE SET attempts = d.attempts + 1, updated_ms = s.at_ms
+                WHEN MATCHED THEN UPDATE SET attempts = d.attempts + s.attempts, updated_ms = s.updated_ms,
+                  outcome = CASE WHEN s.changed THEN s.outcome ELSE d.outcome END,
+                  failure = CASE WHEN s.changed THEN s.failure ELSE d.failure END,
+                  failed_sink = CASE WHEN s.changed THEN s.failed_sink ELSE d.failed_sink END,
+                  dead_letter = CASE WHEN s.changed THEN s.dead_letter ELSE d.dead_letter END,
+                  repeat_of = COALESCE(s.repeat_of, d.repeat_of)
                 WHEN NOT MATCHED THEN INSERT (id, delivery_key, received_ms, webhook_name, reference, name, email, slug,
-                  search, outcome, attempts, updated_ms)
+                  search, outcome, attempts, updated_ms, failure, failed_sink, dead_letter, repeat_of)
                   VALUES (s.id, s.delivery_key, s.received_ms, s.webhook_name, s.reference, s.name, s.email, s.slug,
-                  s.search, 'PENDING', 1, s.at_ms)""");
+                  s.search, s.outcome, s.attempts, s.updated_ms, s.failure, s.failed_sink, s.dead_letter,
+                  s.repeat_of)""");
         outcome = connection.prepareStatement("""
                 UPDATE delivery SET outcome = ?, updated_ms = ?, failure = ?, failed_sink = ?, dead_letter = ?,
                   repeat_of = COALESCE(?, repeat_of)
                 WHERE id = ? AND (CAST(? AS VARCHAR) IS NULL OR outcome = ?)""");
-        attempt = connection.prepareStatement(
-                "INSERT INTO attempt (delivery_id, number, at_ms, sink, error) VALUES (?, ?, ?, ?, ?)");
+        attempt = connection.prepareStatement("INSERT INTO attempt (delivery_id, number, at_ms, sink, error)"
+                + " SELECT id, ?, ?, ?, ? FROM delivery WHERE id = ?");
         tries = connection.prepareStatement("UPDATE delivery SET attempts = attempts + 1 WHERE id = ?");
-        sinkResult = connection.prepareStatement(
-                "MERGE INTO sink_result (delivery_id, sink, did, at_ms) KEY (delivery_id, sink) VALUES (?, ?, ?, ?)");
-        sheetRow = connection.prepareStatement("UPDATE delivery_content SET sheet_row = ? WHERE id = ?");
-        inOrder = List.of(content, taken, outcome, attempt, tries, sinkResult, sheetRow);
+        sinkResult = connection.prepareStatement("""
+                MERGE INTO sink_result t USING (SELECT id, CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT)
+                  FROM delivery WHERE id = ?) AS s(delivery_id, sink, did, at_ms)
+                ON t.delivery_id = s.delivery_id AND t.sink = s.sink
+                WHEN MATCHED THEN UPDATE SET did = s.did, at_ms = s.at_ms
+                WHEN NOT MATCHED THEN INSERT (delivery_id, sink, did, at_ms)
+                  VALUES (s.delivery_id, s.sink, s.did, s.at_ms)""");
+        sheetRow = connection.prepareStatement("""
+                MERGE INTO sheet_row t USING (SELECT id, CAST(? AS VARCHAR) FROM delivery WHERE id = ?) AS s(id, cells)
+                ON t.id = s.id
+                WHEN MATCHED THEN UPDATE SET cells = s.cells
+                WHEN NOT MATCHED THEN INSERT (id, cells) VALUES (s.id, s.cells)""");
+        inOrder = List.of(content, line, outcome, attempt, tries, sinkResult, sheetRow);
     }
 
     void taken(LogEvent.Taken event) throws SQLException {
-        PayloadFacts facts = PayloadFacts.of(event.body());
+        long receivedMs = receivedMillis(event);
         Map<String, String> envelope = new LinkedHashMap<>();
         envelope.put(InboxEnvelope.WEBHOOK_NAME, event.webhookName());
         envelope.put(InboxEnvelope.RECEIVED_AT, event.receivedAt());
         envelope.put("Delivery-Key", event.deliveryKey());
         envelope.put("Inbox-Name", event.id());
-        content.setString(1, event.id());
-        content.setString(2, LogJson.write(envelope));
-        if (event.body() == null) {
-            content.setNull(3, Types.BLOB);
+        HeldLine heldLine = held.get(event.id());
+        if (heldLine != null) {
+            heldLine.tries++;
         } else {
-            content.setBinaryStream(3, new ByteArrayInputStream(event.body()), event.body().length);
+            heldLine = new HeldLine(event.id(), event.deliveryKey(), receivedMs,
+                    event.webhookName() == null ? "" : event.webhookName(), PayloadFacts.of(event.body()),
+                    event.at().toEpochMilli());
+            held.put(event.id(), heldLine);
         }
-        content.addBatch();
-
-        taken.setString(1, event.id());
-        taken.setString(2, event.deliveryKey());
-        taken.setLong(3, receivedMillis(event));
-        taken.setString(4, event.webhookName() == null ? "" : event.webhookName());
-        taken.setString(5, facts.reference());
-        taken.setString(6, facts.name());
-        taken.setString(7, facts.email());
-        taken.setString(8, facts.slug());
-        taken.setString(9, String.join("\n", facts.reference(), facts.name(), facts.email(), facts.slug())
-                .toLowerCase(Locale.ROOT));
-        taken.setLong(10, event.at().toEpochMilli());
-        taken.addBatch();
+        heldLine.envelope = LogJson.write(envelope);
+        heldLine.body = event.body();
         if (event.deliveryKey() != null) {
             firstOfKey.putIfAbsent(event.deliveryKey(), event.id());
         }
@@ -122,6 +133,11 @@ final class LogWrites implements AutoCloseable {
 
     private void outcome(String id, Outcome newOutcome, Outcome onlyFrom, Instant at, String failure,
             String failedSink, String deadLetter, String repeatOf) throws SQLException {
+        HeldLine heldLine = held.get(id);
+        if (heldLine != null) {
+            heldLine.outcome(newOutcome, onlyFrom, at.toEpochMilli(), failure, failedSink, deadLetter, repeatOf);
+            return;
+        }
         outcome.setString(1, newOutcome.name());
         outcome.setLong(2, at.toEpochMilli());
         outcome.setString(3, failure);
@@ -136,17 +152,23 @@ final class LogWrites implements AutoCloseable {
 
     /** A failed try; one that is retried counts one more try. */
     void attempt(String id, Attempt failed) throws SQLException {
+        HeldLine heldLine = held.get(id);
+        if (heldLine != null) {
+            heldLine.failedTries.add(failed);
+            heldLine.tries++;
+            return;
+        }
         insertAttempt(id, failed);
         tries.setString(1, id);
         tries.addBatch();
     }
 
     private void insertAttempt(String id, Attempt failed) throws SQLException {
-        attempt.setString(1, id);
-        attempt.setInt(2, failed.number());
-        attempt.setLong(3, failed.at().toEpochMilli());
-        attempt.setString(4, failed.sink());
-        attempt.setString(5, failed.error());
+        attempt.setInt(1, failed.number());
+        attempt.setLong(2, failed.at().toEpochMilli());
+        attempt.setString(3, failed.sink());
+        attempt.setString(4, failed.error());
+        attempt.setString(5, id);
         attempt.addBatch();
     }
 
@@ -160,8 +182,13 @@ final class LogWrites implements AutoCloseable {
         String failure = fields.getOrDefault(RecordDeadLetter.FAILURE, "unknown");
         String sink = fields.getOrDefault(RecordDeadLetter.FAILED_SINK, "unknown");
         Instant failedAt = instant(fields.get(RecordDeadLetter.FAILED_AT), event.at());
-        int tryNumber = number(fields.get(RecordDeadLetter.ATTEMPTS));
-        insertAttempt(event.id(), new Attempt(tryNumber, failedAt, sink, failure));
+        Attempt last = new Attempt(number(fields.get(RecordDeadLetter.ATTEMPTS)), failedAt, sink, failure);
+        HeldLine heldLine = held.get(event.id());
+        if (heldLine != null) {
+            heldLine.failedTries.add(last);
+        } else {
+            insertAttempt(event.id(), last);
+        }
         outcome(event.id(), Outcome.FAILED, null, event.at(), failure, sink, event.fileName());
     }
 
@@ -182,16 +209,33 @@ final class LogWrites implements AutoCloseable {
     }
 
     void sinkDid(LogEvent.SinkDid event) throws SQLException {
-        sinkResult.setString(1, event.id());
-        sinkResult.setString(2, event.result().sink());
-        sinkResult.setString(3, event.result().did());
-        sinkResult.setLong(4, event.result().at().toEpochMilli());
-        sinkResult.addBatch();
-        if (event.rows() != null && !event.rows().isEmpty()) {
-            sheetRow.setString(1, LogJson.write(cellsOf(event.rows())));
-            sheetRow.setString(2, event.id());
-            sheetRow.addBatch();
+        Map<String, String> row = event.rows() == null || event.rows().isEmpty() ? null : cellsOf(event.rows());
+        HeldLine heldLine = held.get(event.id());
+        if (heldLine != null) {
+            heldLine.sinks.put(event.result().sink(), event.result());
+            if (row != null) {
+                heldLine.row = row;
+            }
+            return;
         }
+        addSinkResult(event.id(), event.result());
+        if (row != null) {
+            addSheetRow(event.id(), row);
+        }
+    }
+
+    private void addSinkResult(String id, SinkResult result) throws SQLException {
+        sinkResult.setString(1, result.sink());
+        sinkResult.setString(2, result.did());
+        sinkResult.setLong(3, result.at().toEpochMilli());
+        sinkResult.setString(4, id);
+        sinkResult.addBatch();
+    }
+
+    private void addSheetRow(String id, Map<String, String> row) throws SQLException {
+        sheetRow.setString(1, LogJson.write(row));
+        sheetRow.setString(2, id);
+        sheetRow.addBatch();
     }
 
     /**
@@ -209,18 +253,69 @@ final class LogWrites implements AutoCloseable {
         return cells;
     }
 
-    /** Runs every batch, in order. */
-    void execute() throws SQLException {
+    /** Lines held in memory. */
+    int holding() {
+        return held.size();
+    }
+
+    /**
+     * Runs every batch, in order, after adding the held lines that are through (or held long enough; all of them with
+     * {@code all}, at a stop).
+     */
+    void execute(long nowMs, boolean all) throws SQLException {
+        for (Iterator<HeldLine> lines = held.values().iterator(); lines.hasNext(); ) {
+            HeldLine next = lines.next();
+            if (all || next.outcome != Outcome.PENDING || nowMs - next.heldSince >= HOLD_MS) {
+                addLine(next);
+                lines.remove();
+            }
+        }
         for (PreparedStatement statement : inOrder) {
             statement.executeBatch();
         }
     }
 
-    /** After a failed transaction: what was added is not run. */
-    void clear() throws SQLException {
-        for (PreparedStatement statement : inOrder) {
-            statement.clearBatch();
+    private void addLine(HeldLine held) throws SQLException {
+        PayloadFacts facts = held.facts;
+        line.setString(1, held.id);
+        line.setString(2, held.deliveryKey);
+        line.setLong(3, held.receivedMs);
+        line.setString(4, held.webhookName);
+        line.setString(5, facts.reference());
+        line.setString(6, facts.name());
+        line.setString(7, facts.email());
+        line.setString(8, facts.slug());
+        line.setString(9, String.join("\n", facts.reference(), facts.name(), facts.email(), facts.slug())
+                .toLowerCase(Locale.ROOT));
+        line.setString(10, held.outcome.name());
+        line.setInt(11, held.tries);
+        line.setLong(12, held.updatedMs);
+        line.setString(13, held.failure);
+        line.setString(14, held.failedSink);
+        line.setString(15, held.deadLetter);
+        line.setString(16, held.repeatOf);
+        line.setBoolean(17, held.outcomeChanged);
+        line.addBatch();
+        content.setString(1, held.id);
+        content.setString(2, held.envelope);
+        content.setBytes(3, held.body);
+        content.addBatch();
+        for (Attempt failed : held.failedTries) {
+            insertAttempt(held.id, failed);
         }
+        for (SinkResult result : held.sinks.values()) {
+            addSinkResult(held.id, result);
+        }
+        if (held.row != null) {
+            addSheetRow(held.id, held.row);
+        }
+    }
+
+    /** After a failed transaction (its connection is closed, with what was added): the lines held are lost too. */
+    int clear() {
+        int lost = held.size();
+        held.clear();
+        return lost;
     }
 
     @Override

@@ -123,6 +123,9 @@ public final class EndToEndBenchmark {
                 System.out.printf("| non-2xx / socket errors | %s / %s |%n", durable.get("non2xx"), durable.get("socket_errors"));
                 System.out.printf("| CPU per delivery: ingress (vert.x) / dispatch and sinks / JVM (GC, JIT) | %.0f / %.0f / %.0f µs |%n",
                         cpu[0] / deliveries, cpu[1] / deliveries, cpu[2] / deliveries);
+                System.out.printf("| CPU per delivery: the delivery log's writer (part of dispatch and sinks) | %.0f µs"
+                                  + " (events dropped: %.0f) |%n", cpu[3] / deliveries,
+                        BenchRelay.metric(BenchRelay.metrics(managementPort), "tito_delivery_log_dropped_total"));
                 System.out.printf("| relay peak RSS (-Xmx256m) | %d MB |%n", peakRssKb / 1024);
                 System.out.printf("| process start to health UP | %.2f s |%n", startSeconds);
                 System.out.println();
@@ -191,10 +194,10 @@ public final class EndToEndBenchmark {
     /**
      * CPU time over the phase, in µs: ingress (the Vert.x threads, and the inbox journal's committer, completer and
      * watchdog, whose names /proc cuts to "inbox-journal-c" and "-w"), the JVM's own, and all others (dispatch's
-     * journal reader "inbox-journal-d", the sinks).
+     * journal reader "inbox-journal-d", the sinks, the delivery log's writer); then the delivery log's writer alone.
      */
     private static long[] cpuMicros(Map<String, long[]> before, Map<String, long[]> after) {
-        long[] micros = new long[3];
+        long[] micros = new long[4];
         after.forEach((thread, ticks) -> {
             long used = (ticks[0] - before.getOrDefault(thread, new long[] {0})[0]) * TICK_MICROS;
             String name = thread.substring(thread.indexOf(' ') + 1);
@@ -202,6 +205,9 @@ public final class EndToEndBenchmark {
                               || name.startsWith("inbox-journal-w");
             int kind = ingress ? 0 : jvm(name) ? 2 : 1;
             micros[kind] += used;
+            if (name.startsWith("delivery-log-wr")) {
+                micros[3] += used; // also counted in dispatch and sinks
+            }
         });
         return micros;
     }

@@ -75,10 +75,13 @@ class DeliveryLogFaultsTest {
             sql(log, "CREATE TRIGGER fault BEFORE INSERT ON delivery FOR EACH ROW CALL \""
                      + FaultyDatabaseTrigger.class.getName() + "\"");
 
-            // The writer waits on the database: dispatch does not.
-            List<String> stalled = sendTickets(relay, "STALLED-", 12);
+            // The writer waits on the database (from the first line it writes): dispatch does not.
+            List<String> stalled = new ArrayList<>(sendTickets(relay, "STALLED-A", 1));
+            await("the writer held by the database", DeliveryLogTest.PATIENCE,
+                    () -> FaultyDatabaseTrigger.stalled.get() == 1);
+            stalled.addAll(sendTickets(relay, "STALLED-B", 12));
             await("every row in the sheet", DeliveryLogTest.PATIENCE, () -> uncheck(() -> sheetHolds(relay, stalled)));
-            assertEquals(1, FaultyDatabaseTrigger.stalled.get(), "the writer is held by the database");
+            assertEquals(1, FaultyDatabaseTrigger.stalled.get(), "the writer is still held by the database");
             await("the drops counted", DeliveryLogTest.PATIENCE,
                     () -> uncheck(() -> dropped(relay) > 0));
             assertTrue(output.lines().stream().anyMatch(line -> line.contains("WARN")

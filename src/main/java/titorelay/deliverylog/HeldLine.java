@@ -1,0 +1,63 @@
+package titorelay.deliverylog;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A line the writer keeps in memory for a moment after its delivery was taken (most deliveries are through their
+ * sinks within a second or two), so that it is written once, whole, rather than inserted and then updated: an update
+ * rewrites the line in every index. Writer thread only.
+ */
+final class HeldLine {
+
+    final String id;
+    final String deliveryKey;
+    final long receivedMs;
+    final String webhookName;
+    final PayloadFacts facts;
+    final long heldSince;
+    Outcome outcome = Outcome.PENDING;
+    /** Whether the outcome (and its failure fields) replace those of a line already in the database (a replay). */
+    boolean outcomeChanged;
+    int tries = 1;
+    long updatedMs;
+    String failure;
+    String failedSink;
+    String deadLetter;
+    String repeatOf;
+    final Map<String, SinkResult> sinks = new LinkedHashMap<>();
+    final List<Attempt> failedTries = new ArrayList<>();
+    Map<String, String> row;
+    /** The envelope's fields (JSON) and the body, written with the line. */
+    String envelope;
+    byte[] body;
+
+    HeldLine(String id, String deliveryKey, long receivedMs, String webhookName, PayloadFacts facts, long heldSince) {
+        this.id = id;
+        this.deliveryKey = deliveryKey;
+        this.receivedMs = receivedMs;
+        this.webhookName = webhookName;
+        this.facts = facts;
+        this.heldSince = heldSince;
+        this.updatedMs = heldSince;
+    }
+
+    /** As the outcome statement does in the database: only from {@code onlyFrom}, when given. */
+    void outcome(Outcome newOutcome, Outcome onlyFrom, long atMs, String failure, String failedSink,
+            String deadLetter, String repeatOf) {
+        if (onlyFrom != null && outcome != onlyFrom) {
+            return;
+        }
+        outcome = newOutcome;
+        outcomeChanged = true;
+        updatedMs = atMs;
+        this.failure = failure;
+        this.failedSink = failedSink;
+        this.deadLetter = deadLetter;
+        if (repeatOf != null) {
+            this.repeatOf = repeatOf;
+        }
+    }
+}
