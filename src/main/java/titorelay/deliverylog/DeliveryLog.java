@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 
 import org.apache.camel.support.service.ServiceSupport;
 import org.h2.jdbcx.JdbcConnectionPool;
+import titorelay.storage.OwnerOnly;
 
 /**
  * The delivery log: one line per delivery (its inbox name is its id), with what each sink did, each failed attempt,
@@ -55,6 +56,8 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
         try (var connection = connections.getConnection()) {
             LogSchema.create(connection);
         }
+        // H2 creates its file as the process's umask says: readable by the relay's user only, like the rest.
+        OwnerOnly.restrictTree(directory);
         queries = new LogQueries(connections);
         writer = new LogWriter(queueSize, maxQueuedBytes, connections, new LogRetention(retention, clock), clock);
         writer.start();

@@ -12,6 +12,8 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.service.ServiceHelper;
+import org.slf4j.LoggerFactory;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 import titorelay.storage.OwnerOnly;
@@ -35,23 +37,37 @@ public final class DeliveryLogWiring implements CamelConfiguration {
         DeliveryLog log = new DeliveryLog(directory, settings.integer("relay.delivery-log.queue-size"),
                 settings.longInteger("relay.delivery-log.max-queued-bytes"),
                 Duration.ofDays(settings.integer("relay.console.retention-days")), Clock.systemUTC());
-        camelContext.addService(log);
         camelContext.getRegistry().bind("deliveryHistory", DeliveryLogView.class, log);
         Map<String, Processor> steps = DeliveryHooks.steps(log::record);
         steps.forEach(camelContext.getRegistry()::bind);
-        countedOnceStarted(camelContext, log);
+        runWithTheRelay(camelContext, log);
     }
 
-    /** tito_delivery_log_dropped_total, once Camel's meter registry exists (it is made at start). */
-    private static void countedOnceStarted(CamelContext camelContext, DeliveryLog log) {
+    /**
+     * Started before the routes, and stopped once everything else has (the spreadsheet's last rows, written as the
+     * relay stops, are still logged); tito_delivery_log_dropped_total once Camel's meter registry exists.
+     */
+    private static void runWithTheRelay(CamelContext camelContext, DeliveryLog log) {
         camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
-                MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
-                if (event instanceof CamelEvent.CamelContextStartedEvent && meters != null) {
-                    FunctionCounter.builder("tito.delivery.log.dropped", log, DeliveryLog::dropped)
-                            .description("events the delivery log dropped (its queue full, or its database failing);"
-                                         + " the deliveries went on").register(meters);
+                if (event instanceof CamelEvent.CamelContextStartingEvent) {
+                    try {
+                        ServiceHelper.startService(log);
+                    } catch (RuntimeException cannotOpen) {
+                        // Not part of the delivery guarantee: the relay runs without it.
+                        LoggerFactory.getLogger(DeliveryLog.class).warn("The delivery log cannot open its database"
+                                + " ({}): the relay runs without it until restarted", cannotOpen.getMessage());
+                    }
+                } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                    ServiceHelper.stopService(log);
+                } else if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+                    if (meters != null) {
+                        FunctionCounter.builder("tito.delivery.log.dropped", log, DeliveryLog::dropped)
+                                .description("events the delivery log dropped (its queue full, or its database"
+                                             + " failing); the deliveries went on").register(meters);
+                    }
                 }
             }
         });

@@ -21,9 +21,9 @@ import javax.sql.DataSource;
  */
 final class LogQueries implements DeliveryLogView {
 
-    private static final String LINE_COLUMNS = "id, delivery_key, received_ms, webhook_name, reference, name, email,"
+    private static final String LINE_COLUMNS = "id, delivery_key, seq / 1000, webhook_name, reference, name, email,"
                                                + " slug, outcome, attempts, updated_ms, failure, failed_sink,"
-                                               + " dead_letter, repeat_of";
+                                               + " dead_letter, repeat_of, sinks";
 
     private final DataSource connections;
 
@@ -67,13 +67,11 @@ final class LogQueries implements DeliveryLogView {
         Where where = Where.of(filter);
         try (Connection connection = connections.getConnection();
                 PreparedStatement query = connection.prepareStatement("SELECT " + LINE_COLUMNS + " FROM delivery"
-                        + where.sql() + " ORDER BY received_ms DESC, id DESC OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")) {
+                        + where.sql() + " ORDER BY seq DESC OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")) {
             int bound = where.bind(query);
             query.setInt(bound + 1, Math.max(0, offset));
             query.setInt(bound + 2, Math.max(0, limit));
-            List<LoggedDelivery> lines = lines(query);
-            Map<String, List<SinkResult>> sinks = sinksOf(connection, lines.stream().map(LoggedDelivery::id).toList());
-            return lines.stream().map(line -> withSinks(line, sinks.getOrDefault(line.id(), List.of()))).toList();
+            return lines(query);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot read the delivery log: " + e.getMessage(), e);
         }
@@ -86,35 +84,12 @@ final class LogQueries implements DeliveryLogView {
                 lines.add(new LoggedDelivery(rows.getString(1), rows.getString(2),
                         Instant.ofEpochMilli(rows.getLong(3)), rows.getString(4), rows.getString(5),
                         rows.getString(6), rows.getString(7), rows.getString(8), Outcome.valueOf(rows.getString(9)),
-                        rows.getInt(10), Instant.ofEpochMilli(rows.getLong(11)), List.of(), rows.getString(12),
+                        rows.getInt(10), Instant.ofEpochMilli(rows.getLong(11)), SinkLines.parse(rows.getString(16)),
+                        rows.getString(12),
                         rows.getString(13), rows.getString(14), rows.getString(15)));
             }
         }
         return lines;
-    }
-
-    private static LoggedDelivery withSinks(LoggedDelivery line, List<SinkResult> sinks) {
-        return new LoggedDelivery(line.id(), line.deliveryKey(), line.receivedAt(), line.webhookName(),
-                line.reference(), line.name(), line.email(), line.slug(), line.outcome(), line.attempts(),
-                line.updatedAt(), sinks, line.failure(), line.failedSink(), line.deadLetter(), line.repeatOf());
-    }
-
-    private static Map<String, List<SinkResult>> sinksOf(Connection connection, List<String> ids) throws SQLException {
-        if (ids.isEmpty()) {
-            return Map.of();
-        }
-        Map<String, List<SinkResult>> sinks = new HashMap<>();
-        try (PreparedStatement query = connection.prepareStatement("SELECT delivery_id, sink, did, at_ms FROM"
-                + " sink_result WHERE delivery_id = ANY(?) ORDER BY at_ms, sink")) {
-            query.setObject(1, ids.toArray(String[]::new));
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    sinks.computeIfAbsent(rows.getString(1), id -> new ArrayList<>()).add(new SinkResult(
-                            rows.getString(2), rows.getString(3), Instant.ofEpochMilli(rows.getLong(4))));
-                }
-            }
-        }
-        return sinks;
     }
 
     @Override
@@ -143,13 +118,13 @@ final class LogQueries implements DeliveryLogView {
                 if (found.isEmpty()) {
                     return Optional.empty();
                 }
-                line = withSinks(found.get(0), sinksOf(connection, List.of(id)).getOrDefault(id, List.of()));
+                line = found.get(0);
             }
             Map<String, String> envelope = Map.of();
             Map<String, String> row = Map.of();
             byte[] body = new byte[0];
-            try (PreparedStatement query = connection.prepareStatement("SELECT c.envelope, c.body, r.cells FROM"
-                    + " delivery_content c LEFT JOIN sheet_row r ON r.id = c.id WHERE c.id = ?")) {
+            try (PreparedStatement query = connection.prepareStatement("SELECT c.envelope, c.body, c.cells FROM"
+                    + " delivery_content c JOIN delivery d ON d.seq = c.seq WHERE d.id = ?")) {
                 query.setString(1, id);
                 try (ResultSet rows = query.executeQuery()) {
                     if (rows.next()) {
@@ -185,8 +160,8 @@ final class LogQueries implements DeliveryLogView {
         Map<Outcome, Long> byOutcome = new HashMap<>();
         try (Connection connection = connections.getConnection();
                 PreparedStatement query = connection.prepareStatement(
-                        "SELECT outcome, COUNT(*) FROM delivery WHERE received_ms >= ? GROUP BY outcome")) {
-            query.setLong(1, from.toEpochMilli());
+                        "SELECT outcome, COUNT(*) FROM delivery WHERE seq >= ? GROUP BY outcome")) {
+            query.setLong(1, LogSchema.seqOf(from.toEpochMilli()));
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     byOutcome.put(Outcome.valueOf(rows.getString(1)), rows.getLong(2));
@@ -206,11 +181,11 @@ final class LogQueries implements DeliveryLogView {
         int[] counts = new int[Math.max(0, minutes)];
         long start = from.toEpochMilli();
         try (Connection connection = connections.getConnection();
-                PreparedStatement query = connection.prepareStatement("SELECT (received_ms - ?) / 60000 AS slot,"
-                        + " COUNT(*) FROM delivery WHERE received_ms >= ? AND received_ms < ? GROUP BY slot")) {
+                PreparedStatement query = connection.prepareStatement("SELECT (seq / 1000 - ?) / 60000 AS slot,"
+                        + " COUNT(*) FROM delivery WHERE seq >= ? AND seq < ? GROUP BY slot")) {
             query.setLong(1, start);
-            query.setLong(2, start);
-            query.setLong(3, start + 60_000L * counts.length);
+            query.setLong(2, LogSchema.seqOf(start));
+            query.setLong(3, LogSchema.seqOf(start + 60_000L * counts.length));
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     counts[rows.getInt(1)] = rows.getInt(2);

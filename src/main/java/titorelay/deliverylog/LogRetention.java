@@ -7,21 +7,18 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * Deletes the lines received more than {@code relay.console.retention-days} ago, with their content, attempts, sink
- * results and row, a small batch per call (each its own transaction), so that a large backlog to trim never holds the
- * log's writer for long.
+ * Deletes the lines received more than {@code relay.console.retention-days} ago, with their content and attempts, a
+ * small batch per call (each its own transaction), so that a large backlog to trim never holds the log's writer for
+ * long.
  */
 final class LogRetention {
 
     static final int BATCH = 500;
-    private static final String OLDEST = "SELECT id FROM delivery WHERE received_ms < ? ORDER BY received_ms, id"
-                                         + " FETCH FIRST " + BATCH + " ROWS ONLY";
     private static final String[] DELETES = {
-        "DELETE FROM attempt WHERE delivery_id IN (" + OLDEST + ")",
-        "DELETE FROM sink_result WHERE delivery_id IN (" + OLDEST + ")",
-        "DELETE FROM sheet_row WHERE id IN (" + OLDEST + ")",
-        "DELETE FROM delivery_content WHERE id IN (" + OLDEST + ")",
-        "DELETE FROM delivery WHERE id IN (" + OLDEST + ")",
+        "DELETE FROM attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE seq < ? ORDER BY seq FETCH FIRST "
+            + BATCH + " ROWS ONLY)",
+        "DELETE FROM delivery_content WHERE seq < ? FETCH FIRST " + BATCH + " ROWS ONLY",
+        "DELETE FROM delivery WHERE seq < ? FETCH FIRST " + BATCH + " ROWS ONLY",
     };
 
     private final Duration retention;
@@ -34,7 +31,7 @@ final class LogRetention {
 
     /** Deletes one batch of what is too old; true if there may be more. */
     boolean trimSome(Connection connection) throws SQLException {
-        long cutoff = clock.millis() - retention.toMillis();
+        long cutoff = LogSchema.seqOf(clock.millis() - retention.toMillis());
         boolean more = false;
         try {
             for (String sql : DELETES) {

@@ -58,7 +58,9 @@ final class LogWriter {
     /** From a hook: queues the event, or drops and counts it. Never blocks. */
     void offer(LogEvent event) {
         int bytes = event.bytes();
-        if (!running || queuedBytes.addAndGet(bytes) > maxQueuedBytes) {
+        if (!running) {
+            dropped.incrementAndGet(); // the relay is stopping: a sink finishing late
+        } else if (queuedBytes.addAndGet(bytes) > maxQueuedBytes) {
             queuedBytes.addAndGet(-bytes);
             drop(1, "its queue holds " + maxQueuedBytes + " bytes of bodies");
         } else if (!queue.offer(event)) {

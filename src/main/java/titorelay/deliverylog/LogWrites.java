@@ -17,8 +17,8 @@ import titorelay.sheets.SheetColumns.RowChange;
 /**
  * The writer thread's statements, one batch per kind, run in an order that keeps each line's story right. A line
  * taken in a batch is held in memory ({@link HeldLine}) until its outcome is known or {@link #HOLD_MS} have passed,
- * and then written whole, with its envelope and body; what happens to a line already written updates it. A line's attempts, sink results and row
- * are written only if the line is there (never orphans, whatever was dropped). Writer thread only.
+ * and then written whole, with its envelope and body; what happens to a line already written updates it. A line's
+ * attempts and row are written only if the line is there (never orphans, whatever was dropped). Writer thread only.
  */
 final class LogWrites implements AutoCloseable {
 
@@ -45,27 +45,34 @@ final class LogWrites implements AutoCloseable {
     };
 
     LogWrites(Connection connection) throws SQLException {
-        content = connection.prepareStatement(
-                "MERGE INTO delivery_content (id, envelope, body) KEY (id) VALUES (?, ?, ?)");
+        // A new line's key: the first free one of the millisecond it was received in.
         line = connection.prepareStatement("""
                 MERGE INTO delivery d USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT),
                   CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR),
                   CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS INT), CAST(? AS BIGINT), CAST(? AS VARCHAR),
-                  CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BOOLEAN)))
-                  AS s(id, delivery_key, received_ms, webhook_name, reference, name, email, slug, search, outcome,
-                  attempts, updated_ms, failure, failed_sink, dead_letter, repeat_of, changed)
+                  CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BOOLEAN), CAST(? AS VARCHAR)))
+                  AS s(id, delivery_key, first_seq, webhook_name, reference, name, email, slug, search, outcome,
+                  attempts, updated_ms, failure, failed_sink, dead_letter, repeat_of, changed, sinks)
                 ON d.id = s.id
                 WHEN MATCHED THEN UPDATE SET attempts = d.attempts + s.attempts, updated_ms = s.updated_ms,
                   outcome = CASE WHEN s.changed THEN s.outcome ELSE d.outcome END,
                   failure = CASE WHEN s.changed THEN s.failure ELSE d.failure END,
                   failed_sink = CASE WHEN s.changed THEN s.failed_sink ELSE d.failed_sink END,
                   dead_letter = CASE WHEN s.changed THEN s.dead_letter ELSE d.dead_letter END,
-                  repeat_of = COALESCE(s.repeat_of, d.repeat_of)
-                WHEN NOT MATCHED THEN INSERT (id, delivery_key, received_ms, webhook_name, reference, name, email, slug,
-                  search, outcome, attempts, updated_ms, failure, failed_sink, dead_letter, repeat_of)
-                  VALUES (s.id, s.delivery_key, s.received_ms, s.webhook_name, s.reference, s.name, s.email, s.slug,
-                  s.search, s.outcome, s.attempts, s.updated_ms, s.failure, s.failed_sink, s.dead_letter,
-                  s.repeat_of)""");
+                  repeat_of = COALESCE(s.repeat_of, d.repeat_of), sinks = COALESCE(d.sinks, '') || s.sinks
+                WHEN NOT MATCHED THEN INSERT (seq, id, delivery_key, webhook_name, reference, name, email, slug,
+                  search, outcome, attempts, updated_ms, failure, failed_sink, dead_letter, repeat_of, sinks)
+                  VALUES (COALESCE((SELECT MAX(x.seq) + 1 FROM delivery x
+                    WHERE x.seq BETWEEN s.first_seq AND s.first_seq + 999), s.first_seq),
+                  s.id, s.delivery_key, s.webhook_name, s.reference, s.name, s.email, s.slug, s.search, s.outcome,
+                  s.attempts, s.updated_ms, s.failure, s.failed_sink, s.dead_letter, s.repeat_of, s.sinks)""");
+        content = connection.prepareStatement("""
+                MERGE INTO delivery_content c USING (SELECT seq, CAST(? AS VARCHAR), CAST(? AS VARBINARY),
+                  CAST(? AS VARCHAR) FROM delivery WHERE id = ?) AS s(seq, envelope, body, cells)
+                ON c.seq = s.seq
+                WHEN MATCHED THEN UPDATE SET envelope = s.envelope, body = s.body, cells = COALESCE(s.cells, c.cells)
+                WHEN NOT MATCHED THEN INSERT (seq, envelope, body, cells)
+                  VALUES (s.seq, s.envelope, s.body, s.cells)""");
         outcome = connection.prepareStatement("""
                 UPDATE delivery SET outcome = ?, updated_ms = ?, failure = ?, failed_sink = ?, dead_letter = ?,
                   repeat_of = COALESCE(?, repeat_of)
@@ -73,19 +80,11 @@ final class LogWrites implements AutoCloseable {
         attempt = connection.prepareStatement("INSERT INTO attempt (delivery_id, number, at_ms, sink, error)"
                 + " SELECT id, ?, ?, ?, ? FROM delivery WHERE id = ?");
         tries = connection.prepareStatement("UPDATE delivery SET attempts = attempts + 1 WHERE id = ?");
-        sinkResult = connection.prepareStatement("""
-                MERGE INTO sink_result t USING (SELECT id, CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT)
-                  FROM delivery WHERE id = ?) AS s(delivery_id, sink, did, at_ms)
-                ON t.delivery_id = s.delivery_id AND t.sink = s.sink
-                WHEN MATCHED THEN UPDATE SET did = s.did, at_ms = s.at_ms
-                WHEN NOT MATCHED THEN INSERT (delivery_id, sink, did, at_ms)
-                  VALUES (s.delivery_id, s.sink, s.did, s.at_ms)""");
-        sheetRow = connection.prepareStatement("""
-                MERGE INTO sheet_row t USING (SELECT id, CAST(? AS VARCHAR) FROM delivery WHERE id = ?) AS s(id, cells)
-                ON t.id = s.id
-                WHEN MATCHED THEN UPDATE SET cells = s.cells
-                WHEN NOT MATCHED THEN INSERT (id, cells) VALUES (s.id, s.cells)""");
-        inOrder = List.of(content, line, outcome, attempt, tries, sinkResult, sheetRow);
+        sinkResult = connection.prepareStatement(
+                "UPDATE delivery SET sinks = COALESCE(sinks, '') || ? WHERE id = ?");
+        sheetRow = connection.prepareStatement(
+                "UPDATE delivery_content SET cells = ? WHERE seq = (SELECT seq FROM delivery WHERE id = ?)");
+        inOrder = List.of(line, content, outcome, attempt, tries, sinkResult, sheetRow);
     }
 
     void taken(LogEvent.Taken event) throws SQLException {
@@ -225,10 +224,8 @@ final class LogWrites implements AutoCloseable {
     }
 
     private void addSinkResult(String id, SinkResult result) throws SQLException {
-        sinkResult.setString(1, result.sink());
-        sinkResult.setString(2, result.did());
-        sinkResult.setLong(3, result.at().toEpochMilli());
-        sinkResult.setString(4, id);
+        sinkResult.setString(1, SinkLines.of(result));
+        sinkResult.setString(2, id);
         sinkResult.addBatch();
     }
 
@@ -277,9 +274,11 @@ final class LogWrites implements AutoCloseable {
 
     private void addLine(HeldLine held) throws SQLException {
         PayloadFacts facts = held.facts;
+        StringBuilder sinks = new StringBuilder();
+        held.sinks.values().forEach(result -> sinks.append(SinkLines.of(result)));
         line.setString(1, held.id);
         line.setString(2, held.deliveryKey);
-        line.setLong(3, held.receivedMs);
+        line.setLong(3, LogSchema.seqOf(held.receivedMs));
         line.setString(4, held.webhookName);
         line.setString(5, facts.reference());
         line.setString(6, facts.name());
@@ -295,19 +294,15 @@ final class LogWrites implements AutoCloseable {
         line.setString(15, held.deadLetter);
         line.setString(16, held.repeatOf);
         line.setBoolean(17, held.outcomeChanged);
+        line.setString(18, sinks.toString());
         line.addBatch();
-        content.setString(1, held.id);
-        content.setString(2, held.envelope);
-        content.setBytes(3, held.body);
+        content.setString(1, held.envelope);
+        content.setBytes(2, held.body);
+        content.setString(3, held.row == null ? null : LogJson.write(held.row));
+        content.setString(4, held.id);
         content.addBatch();
         for (Attempt failed : held.failedTries) {
             insertAttempt(held.id, failed);
-        }
-        for (SinkResult result : held.sinks.values()) {
-            addSinkResult(held.id, result);
-        }
-        if (held.row != null) {
-            addSheetRow(held.id, held.row);
         }
     }
 
