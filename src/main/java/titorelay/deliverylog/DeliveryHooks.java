@@ -36,21 +36,21 @@ final class DeliveryHooks {
     /** Each step's name in routes/, and what it queues. */
     static Map<String, Processor> steps(Consumer<LogEvent> log) {
         return Map.of(
-                "logDeliveryTaken", hook(log, (id, exchange) -> taken(id, exchange.getMessage())),
-                "logRepeatDropped", hook(log, (id, exchange) -> new LogEvent.Repeat(id,
+                "deliveryLogDeliveryTaken", hook(log, (id, exchange) -> taken(id, exchange.getMessage())),
+                "deliveryLogRepeatDropped", hook(log, (id, exchange) -> new LogEvent.Repeat(id,
                         exchange.getMessage().getHeader(Headers.DELIVERY_KEY, String.class), Instant.now())),
-                "logUnrouted", hook(log, (id, exchange) ->
+                "deliveryLogUnrouted", hook(log, (id, exchange) ->
                         new LogEvent.OutcomeChanged(id, Outcome.UNROUTED, null, Instant.now())),
-                "logDeliveryDone", hook(log, (id, exchange) ->
+                "deliveryLogDeliveryDone", hook(log, (id, exchange) ->
                         new LogEvent.OutcomeChanged(id, Outcome.DONE, Outcome.PENDING, Instant.now())),
-                "logReplay", hook(log, (id, exchange) ->
+                "deliveryLogReplay", hook(log, (id, exchange) ->
                         new LogEvent.OutcomeChanged(id, Outcome.PENDING, Outcome.FAILED, Instant.now())),
-                "logDeadLetter", hook(log, DeliveryHooks::deadLetter),
-                "logFailedTry", hook(log, DeliveryHooks::failedTry),
-                "logRowWritten", hook(log, DeliveryHooks::rowWritten),
-                "logEmailSent", hook(log, (id, exchange) ->
+                "deliveryLogDeadLetter", hook(log, DeliveryHooks::deadLetter),
+                "deliveryLogFailedTry", hook(log, DeliveryHooks::failedTry),
+                "deliveryLogRowWritten", hook(log, DeliveryHooks::rowWritten),
+                "deliveryLogEmailSent", hook(log, (id, exchange) ->
                         new LogEvent.SinkDid(id, new SinkResult(ORGANIZER_EMAIL, "email sent", Instant.now()), null)),
-                "logEmailNotSentAgain", hook(log, (id, exchange) -> new LogEvent.SinkDid(id, new SinkResult(
+                "deliveryLogEmailNotSentAgain", hook(log, (id, exchange) -> new LogEvent.SinkDid(id, new SinkResult(
                         ORGANIZER_EMAIL, "skipped: the organizers were emailed about it before", Instant.now()),
                         null)));
     }

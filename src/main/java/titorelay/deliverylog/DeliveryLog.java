@@ -58,9 +58,14 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
         }
         // H2 creates its file as the process's umask says: readable by the relay's user only, like the rest.
         OwnerOnly.restrictTree(directory);
-        queries = new LogQueries(connections);
-        writer = new LogWriter(queueSize, maxQueuedBytes, connections, new LogRetention(retention, clock), clock);
+        queries = new LogQueries(connections, bodiesDirectory());
+        writer = new LogWriter(queueSize, maxQueuedBytes, connections, new LogRetention(retention, clock),
+                new BodyFiles(bodiesDirectory()), clock);
         writer.start();
+    }
+
+    private Path bodiesDirectory() {
+        return directory.resolve("bodies");
     }
 
     @Override

@@ -30,9 +30,8 @@ final class HeldLine {
     final Map<String, SinkResult> sinks = new LinkedHashMap<>();
     final List<Attempt> failedTries = new ArrayList<>();
     Map<String, String> row;
-    /** The envelope's fields (JSON) and the body, written with the line. */
-    String envelope;
-    byte[] body;
+    /** Where the body was appended (the line is written with it). */
+    BodyFiles.Ref body;
 
     HeldLine(String id, String deliveryKey, long receivedMs, String webhookName, PayloadFacts facts, long heldSince) {
         this.id = id;

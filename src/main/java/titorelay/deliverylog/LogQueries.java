@@ -1,5 +1,6 @@
 package titorelay.deliverylog;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,12 +9,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 import javax.sql.DataSource;
+
+import titorelay.inbox.InboxEnvelope;
 
 /**
  * The console's reads of the delivery log, on the console's threads: each opens its own connection (H2 serves
@@ -26,8 +30,10 @@ final class LogQueries implements DeliveryLogView {
                                                + " dead_letter, repeat_of, sinks";
 
     private final DataSource connections;
+    private final Path bodies;
 
-    LogQueries(DataSource connections) {
+    LogQueries(DataSource connections, Path bodies) {
+        this.bodies = bodies;
         this.connections = connections;
     }
 
@@ -120,19 +126,24 @@ final class LogQueries implements DeliveryLogView {
                 }
                 line = found.get(0);
             }
-            Map<String, String> envelope = Map.of();
+            Map<String, String> envelope = new LinkedHashMap<>();
+            envelope.put(InboxEnvelope.WEBHOOK_NAME, line.webhookName());
+            envelope.put(InboxEnvelope.RECEIVED_AT, line.receivedAt() == null ? "" : line.receivedAt().toString());
+            envelope.put("Delivery-Key", line.deliveryKey());
+            envelope.put("Inbox-Name", line.id());
             Map<String, String> row = Map.of();
             byte[] body = new byte[0];
-            try (PreparedStatement query = connection.prepareStatement("SELECT c.envelope, c.body, c.cells FROM"
-                    + " delivery_content c JOIN delivery d ON d.seq = c.seq WHERE d.id = ?")) {
+            try (PreparedStatement query = connection.prepareStatement("SELECT c.body_file, c.body_offset,"
+                    + " c.body_length, c.cells FROM delivery_content c JOIN delivery d ON d.seq = c.seq WHERE d.id = ?")) {
                 query.setString(1, id);
                 try (ResultSet rows = query.executeQuery()) {
                     if (rows.next()) {
-                        envelope = LogJson.read(rows.getString(1));
-                        body = rows.getBytes(2) == null ? new byte[0] : rows.getBytes(2);
-                        row = LogJson.read(rows.getString(3));
+                        body = BodyFiles.read(bodies, rows.getString(1), rows.getLong(2), rows.getInt(3));
+                        row = LogJson.read(rows.getString(4));
                     }
                 }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("Cannot read a body of the delivery log: " + e.getMessage(), e);
             }
             return Optional.of(new DeliveryDetails(line, envelope, body, attempts(connection, id), row));
         } catch (SQLException e) {

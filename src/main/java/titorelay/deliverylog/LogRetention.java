@@ -31,7 +31,7 @@ final class LogRetention {
 
     /** Deletes one batch of what is too old; true if there may be more. */
     boolean trimSome(Connection connection) throws SQLException {
-        long cutoff = LogSchema.seqOf(clock.millis() - retention.toMillis());
+        long cutoff = LogSchema.seqOf(cutoffMillis());
         boolean more = false;
         try {
             for (String sql : DELETES) {
@@ -43,6 +43,11 @@ final class LogRetention {
             throw failed;
         }
         return more;
+    }
+
+    /** Lines (and bodies) received before this are past the retention. */
+    long cutoffMillis() {
+        return clock.millis() - retention.toMillis();
     }
 
     private static int delete(Connection connection, String sql, long cutoff) throws SQLException {

@@ -9,8 +9,8 @@ import java.sql.Statement;
  * {@code delivery} is keyed by {@code seq}, the time received in milliseconds times 1,000 plus a count within that
  * millisecond, so that the key itself is the newest-first order and the time ranges of the console's queries; the
  * delivery's own id (its inbox name) has the one other index. What each sink did is a few lines of text in the line
- * itself ({@link SinkLines}). The envelope, body and sheet row, shown only on a delivery's page, are in
- * {@code delivery_content} under the same key; failed attempts (rare) in {@code attempt}. Times are epoch
+ * itself ({@link SinkLines}). Where the body is (in {@link BodyFiles}) and the sheet row, shown only on a delivery's
+ * page, are in {@code delivery_content} under the same key (the envelope's fields are the line's own); failed attempts (rare) in {@code attempt}. Times are epoch
  * milliseconds; {@code search} is reference, name, email and slug lower-cased, for the text filter.
  */
 final class LogSchema {
@@ -23,8 +23,8 @@ final class LogSchema {
           search VARCHAR NOT NULL, outcome VARCHAR NOT NULL, attempts INT NOT NULL, updated_ms BIGINT NOT NULL,
           failure VARCHAR, failed_sink VARCHAR, dead_letter VARCHAR, repeat_of VARCHAR, sinks VARCHAR)""",
         "CREATE UNIQUE INDEX IF NOT EXISTS delivery_id ON delivery(id)",
-        "CREATE TABLE IF NOT EXISTS delivery_content (seq BIGINT PRIMARY KEY, envelope VARCHAR, body VARBINARY,"
-            + " cells VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS delivery_content (seq BIGINT PRIMARY KEY, body_file VARCHAR, body_offset BIGINT,"
+            + " body_length INT, cells VARCHAR)",
         """
         CREATE TABLE IF NOT EXISTS attempt (
           n BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, delivery_id VARCHAR NOT NULL, number INT NOT NULL,

@@ -46,8 +46,11 @@ final class LogWriter {
     private Thread thread;
     private final AtomicLong applied = new AtomicLong();
 
-    LogWriter(int queueSize, long maxQueuedBytes, DataSource connections, LogRetention retention,
+    private final BodyFiles bodies;
+
+    LogWriter(int queueSize, long maxQueuedBytes, DataSource connections, LogRetention retention, BodyFiles bodies,
             Clock clock) {
+        this.bodies = bodies;
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.maxQueuedBytes = maxQueuedBytes;
         this.connections = connections;
@@ -121,7 +124,7 @@ final class LogWriter {
                 if (connection == null) {
                     connection = connections.getConnection();
                     connection.setAutoCommit(false);
-                    writes = new LogWrites(connection);
+                    writes = new LogWrites(connection, bodies);
                 }
                 if (clock.millis() >= nextTrim) {
                     nextTrim = clock.millis() + TRIM_INTERVAL_MS;
@@ -130,6 +133,9 @@ final class LogWriter {
                 if (trimming) {
                     // One small batch per turn: writing what dispatch did goes on meanwhile.
                     trimming = retention.trimSome(connection);
+                    if (!trimming) {
+                        bodies.trim(retention.cutoffMillis());
+                    }
                 }
                 collect(batch, trimming);
                 if (!batch.isEmpty() || writes.holding() > 0) {
@@ -154,6 +160,11 @@ final class LogWriter {
             }
         }
         closeQuietly(connection);
+        try {
+            bodies.close();
+        } catch (java.io.IOException | RuntimeException ignored) {
+            // the relay stops; nothing was waiting to be written
+        }
     }
 
     private void failed(Throwable failure, int lost) {

@@ -1,5 +1,7 @@
 package titorelay.deliverylog;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -44,7 +46,10 @@ final class LogWrites implements AutoCloseable {
         }
     };
 
-    LogWrites(Connection connection) throws SQLException {
+    private final BodyFiles bodies;
+
+    LogWrites(Connection connection, BodyFiles bodies) throws SQLException {
+        this.bodies = bodies;
         // A new line's key: the first free one of the millisecond it was received in.
         line = connection.prepareStatement("""
                 MERGE INTO delivery d USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT),
@@ -67,12 +72,13 @@ final class LogWrites implements AutoCloseable {
                   s.id, s.delivery_key, s.webhook_name, s.reference, s.name, s.email, s.slug, s.search, s.outcome,
                   s.attempts, s.updated_ms, s.failure, s.failed_sink, s.dead_letter, s.repeat_of, s.sinks)""");
         content = connection.prepareStatement("""
-                MERGE INTO delivery_content c USING (SELECT seq, CAST(? AS VARCHAR), CAST(? AS VARBINARY),
-                  CAST(? AS VARCHAR) FROM delivery WHERE id = ?) AS s(seq, envelope, body, cells)
+                MERGE INTO delivery_content c USING (SELECT seq, CAST(? AS VARCHAR), CAST(? AS BIGINT), CAST(? AS INT),
+                  CAST(? AS VARCHAR) FROM delivery WHERE id = ?) AS s(seq, body_file, body_offset, body_length, cells)
                 ON c.seq = s.seq
-                WHEN MATCHED THEN UPDATE SET envelope = s.envelope, body = s.body, cells = COALESCE(s.cells, c.cells)
-                WHEN NOT MATCHED THEN INSERT (seq, envelope, body, cells)
-                  VALUES (s.seq, s.envelope, s.body, s.cells)""");
+                WHEN MATCHED THEN UPDATE SET body_file = s.body_file, body_offset = s.body_offset,
+                  body_length = s.body_length, cells = COALESCE(s.cells, c.cells)
+                WHEN NOT MATCHED THEN INSERT (seq, body_file, body_offset, body_length, cells)
+                  VALUES (s.seq, s.body_file, s.body_offset, s.body_length, s.cells)""");
         outcome = connection.prepareStatement("""
                 UPDATE delivery SET outcome = ?, updated_ms = ?, failure = ?, failed_sink = ?, dead_letter = ?,
                   repeat_of = COALESCE(?, repeat_of)
@@ -87,13 +93,8 @@ final class LogWrites implements AutoCloseable {
         inOrder = List.of(line, content, outcome, attempt, tries, sinkResult, sheetRow);
     }
 
-    void taken(LogEvent.Taken event) throws SQLException {
+    void taken(LogEvent.Taken event) {
         long receivedMs = receivedMillis(event);
-        Map<String, String> envelope = new LinkedHashMap<>();
-        envelope.put(InboxEnvelope.WEBHOOK_NAME, event.webhookName());
-        envelope.put(InboxEnvelope.RECEIVED_AT, event.receivedAt());
-        envelope.put("Delivery-Key", event.deliveryKey());
-        envelope.put("Inbox-Name", event.id());
         HeldLine heldLine = held.get(event.id());
         if (heldLine != null) {
             heldLine.tries++;
@@ -103,8 +104,13 @@ final class LogWrites implements AutoCloseable {
                     event.at().toEpochMilli());
             held.put(event.id(), heldLine);
         }
-        heldLine.envelope = LogJson.write(envelope);
-        heldLine.body = event.body();
+        // Written now, so that the body is not held in memory with the line.
+        try {
+            heldLine.body = event.body() == null ? null : bodies.append(event.body(), event.at().toEpochMilli());
+        } catch (IOException e) {
+            // As a failed transaction: this batch's events are dropped and counted, and the writer goes on.
+            throw new UncheckedIOException("Cannot append a body to the delivery log: " + e.getMessage(), e);
+        }
         if (event.deliveryKey() != null) {
             firstOfKey.putIfAbsent(event.deliveryKey(), event.id());
         }
@@ -296,10 +302,11 @@ final class LogWrites implements AutoCloseable {
         line.setBoolean(17, held.outcomeChanged);
         line.setString(18, sinks.toString());
         line.addBatch();
-        content.setString(1, held.envelope);
-        content.setBytes(2, held.body);
-        content.setString(3, held.row == null ? null : LogJson.write(held.row));
-        content.setString(4, held.id);
+        content.setString(1, held.body == null ? null : held.body.file());
+        content.setLong(2, held.body == null ? 0 : held.body.offset());
+        content.setInt(3, held.body == null ? 0 : held.body.length());
+        content.setString(4, held.row == null ? null : LogJson.write(held.row));
+        content.setString(5, held.id);
         content.addBatch();
         for (Attempt failed : held.failedTries) {
             insertAttempt(held.id, failed);

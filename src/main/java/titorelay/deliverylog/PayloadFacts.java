@@ -38,14 +38,14 @@ record PayloadFacts(String reference, String name, String email, String slug) {
                     parser.skipChildren();
                     continue;
                 }
-                String text = value.isScalarValue() && value != JsonToken.VALUE_NULL ? parser.getText() : "";
                 switch (field) {
-                    case "reference" -> reference = text;
-                    case "name" -> name = text;
-                    case "first_name" -> firstName = text;
-                    case "last_name" -> lastName = text;
-                    case "email" -> email = text;
-                    case "slug" -> slug = text;
+                    case "reference" -> reference = text(parser, value);
+                    case "name" -> name = text(parser, value);
+                    case "first_name" -> firstName = text(parser, value);
+                    case "last_name" -> lastName = text(parser, value);
+                    case "email" -> email = text(parser, value);
+                    case "slug" -> slug = text(parser, value);
+                    // The other fields' values are never made into strings.
                     default -> { }
                 }
             }
@@ -56,5 +56,9 @@ record PayloadFacts(String reference, String name, String email, String slug) {
             name = (firstName + " " + lastName).strip();
         }
         return new PayloadFacts(reference, name, email, slug);
+    }
+
+    private static String text(JsonParser parser, JsonToken value) throws IOException {
+        return value.isScalarValue() && value != JsonToken.VALUE_NULL ? parser.getText() : "";
     }
 }

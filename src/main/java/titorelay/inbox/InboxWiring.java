@@ -52,9 +52,9 @@ public final class InboxWiring implements CamelConfiguration {
         registry.bind("forgetInFlight", inFlight.forget());
 
         registry.bind("recordDeadLetter", new RecordDeadLetter());
-        // Each failed try is also noted in the delivery log (titorelay.deliverylog binds logFailedTry).
+        // Each failed try is also noted in the delivery log (titorelay.deliverylog binds deliveryLogFailedTry).
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery(exchange -> {
-            Processor logFailedTry = registry.lookupByNameAndType("logFailedTry", Processor.class);
+            Processor logFailedTry = registry.lookupByNameAndType("deliveryLogFailedTry", Processor.class);
             if (logFailedTry != null) {
                 logFailedTry.process(exchange);
             }

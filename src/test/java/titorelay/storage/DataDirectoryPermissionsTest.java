@@ -78,7 +78,14 @@ class DataDirectoryPermissionsTest {
         Map<String, String> open = new TreeMap<>();
         try (Stream<Path> paths = Files.walk(data)) {
             for (Path path : paths.toList()) {
-                Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+                Set<PosixFilePermission> permissions;
+                try {
+                    permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+                } catch (java.nio.file.NoSuchFileException renamedMeanwhile) {
+                    // A hidden file a write was still in (renamed into place since the walk listed it): its
+                    // permissions are those of the file it became, which the walk lists too.
+                    continue;
+                }
                 if (!OWNER.containsAll(permissions)) {
                     open.put(data.relativize(path).toString(), PosixFilePermissions.toString(permissions));
                 }

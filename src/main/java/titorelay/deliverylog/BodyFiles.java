@@ -1,0 +1,111 @@
+package titorelay.deliverylog;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumSet;
+import java.util.stream.Stream;
+
+import titorelay.storage.OwnerOnly;
+
+/**
+ * The bodies of the delivery log's lines: appended, as Tito sent them, to one file per day
+ * ({@code data/delivery-log/bodies/20261128.bodies}), each line keeping where its body is. Outside the database, so
+ * that a body costs one write at the end of a file (not pages of a B-tree rewritten as lines arrive), and is released
+ * by the writer as soon as it is taken; no fsync, like the rest of the log (not part of the delivery guarantee). A whole
+ * day's file is deleted once every line in it is past the retention. Appends: writer thread only.
+ */
+final class BodyFiles implements AutoCloseable {
+
+    static final String SUFFIX = ".bodies";
+    private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE.withZone(ZoneOffset.UTC);
+
+    /** Where one body is. */
+    record Ref(String file, long offset, int length) {
+    }
+
+    private final Path directory;
+    private String currentName;
+    private FileChannel current;
+    private long size;
+
+    BodyFiles(Path directory) {
+        this.directory = directory;
+    }
+
+    /** Appends the body to today's file; returns where it is. */
+    Ref append(byte[] body, long nowMillis) throws IOException {
+        String name = DAY.format(Instant.ofEpochMilli(nowMillis)) + SUFFIX;
+        if (!name.equals(currentName)) {
+            close();
+            OwnerOnly.directory(directory);
+            current = FileChannel.open(directory.resolve(name), EnumSet.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
+            size = current.size();
+            current.position(size);
+            currentName = name;
+        }
+        Ref ref = new Ref(name, size, body.length);
+        ByteBuffer bytes = ByteBuffer.wrap(body);
+        while (bytes.hasRemaining()) {
+            size += current.write(bytes);
+        }
+        return ref;
+    }
+
+    /** A body, or an empty array if its file is gone (past the retention) or shorter than the line says. */
+    static byte[] read(Path directory, String file, long offset, int length) throws IOException {
+        if (file == null || file.contains("/") || file.contains("\\") || !file.endsWith(SUFFIX)) {
+            return new byte[0];
+        }
+        try (FileChannel channel = FileChannel.open(directory.resolve(file), StandardOpenOption.READ)) {
+            ByteBuffer bytes = ByteBuffer.allocate(length);
+            while (bytes.hasRemaining()) {
+                if (channel.read(bytes, offset + bytes.position()) < 0) {
+                    return new byte[0];
+                }
+            }
+            return bytes.array();
+        } catch (NoSuchFileException gone) {
+            return new byte[0];
+        }
+    }
+
+    /** Deletes the files of days that ended before {@code cutoffMillis}. */
+    void trim(long cutoffMillis) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        String lastKept = DAY.format(Instant.ofEpochMilli(cutoffMillis)) + SUFFIX;
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(SUFFIX) && name.compareTo(lastKept) < 0 && !name.equals(currentName)) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (current != null) {
+            current.close();
+            current = null;
+            currentName = null;
+        }
+    }
+
+    /** The day of a file name, for tests. */
+    static LocalDate dayOf(String file) {
+        return LocalDate.parse(file.substring(0, 8), DateTimeFormatter.BASIC_ISO_DATE);
+    }
+}
