@@ -8,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
@@ -26,7 +25,7 @@ import titorelay.storage.OwnerOnly;
 final class BodyFiles implements AutoCloseable {
 
     static final String SUFFIX = ".bodies";
-    private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE.withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
 
     /** Where one body is. */
     record Ref(String file, long offset, int length) {
@@ -102,10 +101,5 @@ final class BodyFiles implements AutoCloseable {
             current = null;
             currentName = null;
         }
-    }
-
-    /** The day of a file name, for tests. */
-    static LocalDate dayOf(String file) {
-        return LocalDate.parse(file.substring(0, 8), DateTimeFormatter.BASIC_ISO_DATE);
     }
 }
