@@ -1,0 +1,96 @@
+package titorelay.support;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import kafka.server.BrokerServer;
+import kafka.testkit.KafkaClusterTestKit;
+import kafka.testkit.TestKitNodes;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * A real Kafka broker in the test JVM: one KRaft node that is both broker and controller (Kafka's own test kit), on
+ * loopback. Its client port is fixed at start, so that a broker stopped and started again is found where the relay's
+ * producer and consumers knew it.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    private static final int NODE = 0;
+
+    private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
+
+    private KafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
+        this.cluster = cluster;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    public static KafkaBroker start() throws Exception {
+        int port = TestRelay.freePort();
+        TestKitNodes nodes = new TestKitNodes.Builder()
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1)
+                .setPerServerProperties(Map.of(NODE, Map.of(
+                        "listeners", "EXTERNAL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:0")))
+                .build();
+        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
+                // One broker: the internal topics cannot have more replicas than that.
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("offsets.topic.num.partitions", "3")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("min.insync.replicas", "1")
+                // A consumer group starts consuming at once, not after the 3 s that waits for more members.
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        try {
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return new KafkaBroker(cluster, "127.0.0.1:" + port);
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public void createTopic(String topic, int partitions) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Duration.ofSeconds(30).toMillis()));
+    }
+
+    /** The broker stops answering clients (its controller goes on, so that it can come back with its data). */
+    public void stopBroker() {
+        broker().shutdown();
+        broker().awaitShutdown();
+    }
+
+    public void startBroker() throws Exception {
+        broker().startup();
+        cluster.waitForReadyBrokers();
+    }
+
+    private BrokerServer broker() {
+        return cluster.brokers().get(NODE);
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}
