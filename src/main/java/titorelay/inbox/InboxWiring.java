@@ -41,7 +41,15 @@ public final class InboxWiring implements CamelConfiguration {
         journal.setCommitTimeoutMs(settings.longInteger("relay.inbox.commit-timeout-ms"));
         camelContext.addService(journal);
         registry.bind("inboxJournal", journal);
-        registry.bind("storeInInbox", journal.storeInInbox());
+        if (KafkaInboxSettings.chosen(settings)) { // relay.inbox.kind=kafka: the inbox is a topic several relays share
+            String spreadsheet = settings.text("sheets.spreadsheet-id").strip();
+            SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext,
+                    KafkaInboxSettings.of(camelContext, System.getenv()), spreadsheet.isEmpty() ? "csv" : spreadsheet);
+            camelContext.addService(toKafka);
+            registry.bind("storeInInbox", toKafka);
+        } else {
+            registry.bind("storeInInbox", journal.storeInInbox());
+        }
         // routes/dispatch.yaml reads the journal through this endpoint: inbox-journal:dispatch
         registry.bind("inbox-journal", new InboxJournalComponent(journal));
         HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));

@@ -1,6 +1,7 @@
 package titorelay.support;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,13 @@ import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.server.metrics.KafkaYammerMetrics;
 
 /**
  * A real Kafka broker in the test JVM: one KRaft node that is both broker and controller (Kafka's own test kit), on
@@ -72,6 +80,38 @@ public final class KafkaBroker implements AutoCloseable {
     public Admin admin() {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Duration.ofSeconds(30).toMillis()));
+    }
+
+    /** Every record of the topic now, read from its start by a plain consumer in no group, partition by partition. */
+    public List<ConsumerRecord<String, byte[]>> records(String topic) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(30)) < ends.get(p))) {
+                if (System.nanoTime() > until) {
+                    throw new IllegalStateException("the records of " + topic + " were not all read in 30 s");
+                }
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+
+    /** Produce requests the broker has received since it started (every client's, each with one or more records). */
+    public long produceRequests() {
+        return KafkaYammerMetrics.defaultRegistry().allMetrics().entrySet().stream()
+                .filter(metric -> metric.getKey().getName().equals("RequestsPerSec")
+                                  && metric.getKey().getMBeanName().contains("request=Produce"))
+                .mapToLong(metric -> ((com.yammer.metrics.core.Metered) metric.getValue()).count())
+                .sum();
     }
 
     /** The broker stops answering clients (its controller goes on, so that it can come back with its data). */
