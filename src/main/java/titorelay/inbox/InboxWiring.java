@@ -42,11 +42,7 @@ public final class InboxWiring implements CamelConfiguration {
         camelContext.addService(journal);
         registry.bind("inboxJournal", journal);
         if (KafkaInboxSettings.chosen(settings)) { // relay.inbox.kind=kafka: the inbox is a topic several relays share
-            String spreadsheet = settings.text("sheets.spreadsheet-id").strip();
-            SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext,
-                    KafkaInboxSettings.of(camelContext, System.getenv()), spreadsheet.isEmpty() ? "csv" : spreadsheet);
-            camelContext.addService(toKafka);
-            registry.bind("storeInInbox", toKafka);
+            registry.bind("storeInInbox", KafkaInbox.wire(camelContext, settings));
         } else {
             registry.bind("storeInInbox", journal.storeInInbox());
         }

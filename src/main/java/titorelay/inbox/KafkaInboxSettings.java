@@ -16,7 +16,8 @@ import titorelay.settings.Settings;
  * secret comes from the environment: RELAY_KAFKA_SECURITY_SASL_JAAS_CONFIG is {@code sasl.jaas.config} (Kafka's keys
  * are lower case with dots, so the variable's name says the key).
  */
-record KafkaInboxSettings(String brokers, String topic, int ackTimeoutMs, int lingerMs, Map<String, Object> security) {
+record KafkaInboxSettings(String brokers, String topic, int ackTimeoutMs, int lingerMs, String groupId,
+        int sessionTimeoutMs, int maxBatch, Map<String, Object> security) {
 
     static final String SECURITY = "relay.kafka.security.";
     private static final String SECURITY_VARIABLE = "RELAY_KAFKA_SECURITY_";
@@ -47,8 +48,16 @@ record KafkaInboxSettings(String brokers, String topic, int ackTimeoutMs, int li
             throw new IllegalArgumentException("relay.kafka.ack-timeout-ms (" + ackTimeoutMs + ") must be at least 100 "
                                                + "more than relay.kafka.linger-ms (" + lingerMs + ")");
         }
+        String groupId = settings.text("relay.kafka.group-id").strip();
+        if (groupId.isEmpty()) {
+            throw new IllegalArgumentException("relay.kafka.group-id must name dispatch's consumer group");
+        }
+        int sessionTimeoutMs = settings.integer("relay.kafka.session-timeout-ms");
+        // A batch is at most what dispatch may hold at once (its offsets are committed when all of it is done).
+        int maxBatch = Math.min(settings.integer("relay.dispatch.max-in-flight"), 1000);
         Properties declared = camelContext.getPropertiesComponent().loadProperties(key -> key.startsWith(SECURITY));
-        return new KafkaInboxSettings(brokers, topic, ackTimeoutMs, lingerMs, security(declared, environment));
+        return new KafkaInboxSettings(brokers, topic, ackTimeoutMs, lingerMs, groupId, sessionTimeoutMs, maxBatch,
+                security(declared, environment));
     }
 
     /**

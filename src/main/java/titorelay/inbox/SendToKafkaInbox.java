@@ -49,7 +49,6 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
     protected void doStart() throws Exception {
         KafkaEndpoint endpoint = camelContext.getEndpoint("kafka:" + settings.topic(), KafkaEndpoint.class);
         var configuration = endpoint.getConfiguration();
-        configuration.setBrokers(settings.brokers());
         configuration.setRequestRequiredAcks("all");
         configuration.setEnableIdempotence(true);
         // The sends of the requests arriving together share a produce request, as they share an fsync in the journal.
@@ -61,7 +60,6 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
         configuration.setMaxBlockMs(settings.ackTimeoutMs());
         configuration.setValueSerializer("org.apache.kafka.common.serialization.ByteArraySerializer");
         configuration.setRecordMetadata(false);
-        configuration.getAdditionalProperties().putAll(settings.security());
         producer = endpoint.createAsyncProducer();
         ServiceHelper.startService(producer);
     }

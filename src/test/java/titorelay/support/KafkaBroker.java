@@ -19,25 +19,44 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.server.metrics.KafkaYammerMetrics;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real Kafka broker in the test JVM: one KRaft node that is both broker and controller (Kafka's own test kit), on
  * loopback. Its client port is fixed at start, so that a broker stopped and started again is found where the relay's
  * producer and consumers knew it.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     private static final int NODE = 0;
 
-    private final KafkaClusterTestKit cluster;
-    private final String bootstrapServers;
+    private KafkaClusterTestKit cluster;
+    private String bootstrapServers;
 
-    private KafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
-        this.cluster = cluster;
-        this.bootstrapServers = bootstrapServers;
+    /** A broker started before the tests of the class that registers it ({@code @RegisterExtension static}). */
+    public KafkaBroker() {
     }
 
+    /** A broker started now, for one test. */
     public static KafkaBroker start() throws Exception {
+        KafkaBroker broker = new KafkaBroker();
+        broker.startCluster();
+        return broker;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        startCluster();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    private void startCluster() throws Exception {
         int port = TestRelay.freePort();
         TestKitNodes nodes = new TestKitNodes.Builder()
                 .setCombined(true)
@@ -46,7 +65,7 @@ public final class KafkaBroker implements AutoCloseable {
                 .setPerServerProperties(Map.of(NODE, Map.of(
                         "listeners", "EXTERNAL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:0")))
                 .build();
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
+        cluster = new KafkaClusterTestKit.Builder(nodes)
                 // One broker: the internal topics cannot have more replicas than that.
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "3")
@@ -64,7 +83,7 @@ public final class KafkaBroker implements AutoCloseable {
             cluster.close();
             throw e;
         }
-        return new KafkaBroker(cluster, "127.0.0.1:" + port);
+        bootstrapServers = "127.0.0.1:" + port;
     }
 
     public String bootstrapServers() {
@@ -131,6 +150,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 }
