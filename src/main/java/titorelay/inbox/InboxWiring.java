@@ -45,10 +45,10 @@ public final class InboxWiring implements CamelConfiguration {
             registry.bind("storeInInbox", KafkaInbox.wire(camelContext, settings));
         } else {
             registry.bind("storeInInbox", journal.storeInInbox());
+            HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
         }
         // routes/dispatch.yaml reads the journal through this endpoint: inbox-journal:dispatch
         registry.bind("inbox-journal", new InboxJournalComponent(journal));
-        HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
         countedOnceStarted(camelContext, journal);
 

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.health.HealthCheckRegistry;
 import titorelay.settings.Settings;
 
 /**
@@ -32,6 +33,8 @@ final class KafkaInbox {
                 settings.longInteger("relay.dispatch.redelivery-delay-ms"));
         camelContext.addService(dispatchBatch);
         KafkaInboxRoute.add(camelContext, kafka, dispatchBatch);
+
+        HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(kafka));
 
         String spreadsheet = settings.text("sheets.spreadsheet-id").strip();
         SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet);

@@ -43,7 +43,11 @@ class KafkaIngressTest {
     void aWebhookIsAnswered202WithItsEnvelopeInTheTopic() throws Exception {
         broker.createTopic("one-webhook", 3);
         byte[] body = Tickets.ticket("ti_kafka_one", "complete", "Kafka Person", "2026-11-27 10:00:00 UTC");
-        try (TestRelay relay = TestRelay.start(data, kafkaInbox("one-webhook"))) {
+        Map<String, String> settings = new HashMap<>(kafkaInbox("one-webhook"));
+        settings.put("camel.health.exposure-level", "full");
+        try (TestRelay relay = TestRelay.start(data, settings)) {
+            assertTrue(relay.health().contains("Webhooks are kept in the Kafka topic one-webhook and dispatched from it "
+                                               + "in the consumer group tito-relay"), relay.health());
             Instant before = Instant.now();
             RawHttp.Answer answer = relay.send("ticket.updated", body);
             Instant after = Instant.now();
