@@ -41,10 +41,14 @@ public final class InboxWiring implements CamelConfiguration {
         journal.setCommitTimeoutMs(settings.longInteger("relay.inbox.commit-timeout-ms"));
         camelContext.addService(journal);
         registry.bind("inboxJournal", journal);
-        registry.bind("storeInInbox", journal.storeInInbox());
+        if (KafkaInboxSettings.chosen(settings)) { // relay.inbox.kind=kafka: the inbox is a topic several relays share
+            registry.bind("storeInInbox", KafkaInbox.wire(camelContext, settings));
+        } else {
+            registry.bind("storeInInbox", journal.storeInInbox());
+            HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
+        }
         // routes/dispatch.yaml reads the journal through this endpoint: inbox-journal:dispatch
         registry.bind("inbox-journal", new InboxJournalComponent(journal));
-        HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
         countedOnceStarted(camelContext, journal);
 

@@ -1,0 +1,87 @@
+package titorelay.inbox;
+
+import java.io.IOException;
+
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.support.AsyncProcessorSupport;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.service.ServiceHelper;
+
+/**
+ * The ingress step storeInInbox with {@code relay.inbox.kind=kafka}: sends the sealed envelope in the body (the bytes
+ * the journal would keep) to the inbox topic, and lets the route go on once the broker acknowledged it, or fail (503)
+ * if it did not within relay.kafka.ack-timeout-ms. Like the journal's group commit, no thread waits for the broker:
+ * camel-kafka's producer sends asynchronously and completes the exchange from the broker's acknowledgement.
+ * <p>
+ * camel-kafka's producer does all of it (idempotence, acks=all, batching, the callback, the failure on the exchange),
+ * so this class only gives each record its key and the delivery's name, and nothing else of the request: the
+ * webhook's HTTP headers are not copied into the record.
+ */
+final class SendToKafkaInbox extends AsyncProcessorSupport {
+
+    /** The record header with the delivery's name (its file name in the journal, and of its dead letter). */
+    static final String DELIVERY_NAME = "Tito-Delivery-Name";
+
+    private final CamelContext camelContext;
+    private final KafkaInboxSettings settings;
+    private final String recordKey;
+    private AsyncProducer producer;
+
+    /**
+     * @param recordKey every record's key. All the deliveries of one spreadsheet share it, so they go through one
+     *                  partition, in arrival order: one relay at a time (the partition's owner in the consumer group)
+     *                  writes that spreadsheet, and one ticket's or registration's deliveries stay in order. Sheets
+     *                  takes a write a second per spreadsheet, so spreading one spreadsheet's rows over partitions
+     *                  would only let relays race on it.
+     */
+    SendToKafkaInbox(CamelContext camelContext, KafkaInboxSettings settings, String recordKey) {
+        this.camelContext = camelContext;
+        this.settings = settings;
+        this.recordKey = recordKey;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        KafkaEndpoint endpoint = camelContext.getEndpoint("kafka:" + settings.topic(), KafkaEndpoint.class);
+        var configuration = endpoint.getConfiguration();
+        configuration.setRequestRequiredAcks("all");
+        configuration.setEnableIdempotence(true);
+        // The sends of the requests arriving together share a produce request, as they share an fsync in the journal.
+        configuration.setLingerMs(settings.lingerMs());
+        // A webhook the broker has not acknowledged by then fails (503), broker down or slow: delivery.timeout.ms
+        // bounds the wait for the acknowledgement, max.block.ms the wait for the topic's metadata or buffer room.
+        configuration.setDeliveryTimeoutMs(settings.ackTimeoutMs());
+        configuration.setRequestTimeoutMs(settings.ackTimeoutMs() - settings.lingerMs());
+        configuration.setMaxBlockMs(settings.ackTimeoutMs());
+        configuration.setValueSerializer("org.apache.kafka.common.serialization.ByteArraySerializer");
+        configuration.setRecordMetadata(false);
+        producer = endpoint.createAsyncProducer();
+        ServiceHelper.startService(producer);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        ServiceHelper.stopAndShutdownService(producer);
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Exchange record = new DefaultExchange(camelContext);
+        record.getMessage().setBody(exchange.getMessage().getBody(byte[].class));
+        record.getMessage().setHeader(KafkaConstants.KEY, recordKey);
+        record.getMessage().setHeader(DELIVERY_NAME, exchange.getMessage().getHeader(Exchange.FILE_NAME, String.class));
+        return producer.process(record, doneSync -> {
+            Exception failure = record.getException();
+            if (failure != null) {
+                exchange.setException(new IOException("the Kafka broker did not acknowledge the webhook: "
+                                                      + failure.getMessage(), failure));
+            }
+            callback.done(doneSync);
+        });
+    }
+}
