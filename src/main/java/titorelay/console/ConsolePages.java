@@ -145,8 +145,8 @@ final class ConsolePages {
         scope.put("row", pairs(details.row()));
         scope.put("hasRow", !details.row().isEmpty());
         String deadLetter = details.delivery().deadLetter();
-        if (details.delivery().outcome() == Outcome.FAILED && deadLetter != null
-            && deadLetters().stream().anyMatch(d -> d.file().equals(deadLetter))) {
+        // Only its own file is looked at (not every dead letter read), and only while it waits for a replay.
+        if (details.delivery().outcome() == Outcome.FAILED && DeadLetterFiles.exists(dataDir, deadLetter)) {
             scope.put("replay", "/console/replay?file=" + encode(deadLetter));
         }
         view.render(ctx, 200, "delivery", scope);

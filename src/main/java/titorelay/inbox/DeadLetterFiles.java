@@ -71,6 +71,12 @@ public final class DeadLetterFiles {
         return moved;
     }
 
+    /** Whether the dead letter of this file name is (still) there. */
+    public static boolean exists(Path data, String file) {
+        return file != null && !file.isEmpty() && !file.contains("/") && !file.contains("\\") && !file.startsWith(".")
+               && Files.isRegularFile(data.resolve("dead-letters").resolve(file));
+    }
+
     /** The dead letters the predicate chooses. */
     public static List<DeadLetter> select(Path data, Predicate<DeadLetter> chosen) throws IOException {
         return list(data).stream().filter(chosen).toList();
