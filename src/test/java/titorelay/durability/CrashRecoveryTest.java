@@ -151,6 +151,9 @@ class CrashRecoveryTest {
         List<Sent> acknowledged = sendAll(first, deliveries);
         await("every delivery dispatched", PATIENCE,
                 () -> uncheck(() -> dispatchedKeys(dataDir).size() >= acknowledged.size()));
+        // The audit sink is the last sink, not the last step: each delivery is done (remembered, and the position
+        // saved past it) a moment later. A kill before that is aKillWhileDispatchingLosesNothing's case, not this one.
+        await("the position saved past every delivery", PATIENCE, () -> uncheck(() -> inboxSize(dataDir) == 0));
         assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill(), "the kill landed on a running relay");
         // The position is renamed into place without an fsync: after a power cut it may be gone, or empty.
         Path position = dataDir.resolve("inbox-journal").resolve("dispatch.position");
