@@ -17,7 +17,7 @@ import titorelay.storage.OwnerOnly;
 
 /**
  * The bodies of the delivery log's lines: appended, as Tito sent them, to one file per day
- * ({@code data/delivery-log/bodies/20261128.bodies}), each line keeping where its body is. Outside the database, so
+ * ({@code data/delivery-log/bodies/20261128.bodies}), each line keeping where its body is. Outside the store, so
  * that a body costs one write at the end of a file (not pages of a B-tree rewritten as lines arrive), and is released
  * by the writer as soon as it is taken; no fsync, like the rest of the log (not part of the delivery guarantee). A whole
  * day's file is deleted once every line in it is past the retention. Appends: writer thread only.
