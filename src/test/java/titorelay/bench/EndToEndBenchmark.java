@@ -31,7 +31,7 @@ public final class EndToEndBenchmark {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         boolean google = args.length > 2 && args[2].equals("google");
-        Path work = Files.createTempDirectory("end-to-end-bench");
+        Path work = BenchRelay.workDirectory("end-to-end-bench");
         // Distinct tickets: more than the relay can take in the phase, so that none is sent twice.
         int perSecond = 9_000;
         Path warmUpWebhooks = work.resolve("warm-up.tsv");

@@ -27,7 +27,7 @@ public final class IngestBenchmark {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 32;
-        Path work = Files.createTempDirectory("ingest-bench");
+        Path work = BenchRelay.workDirectory("ingest-bench");
         Path webhooks = work.resolve("webhooks.tsv");
         writeSignedWebhooks(webhooks, 12_000 * seconds);
 
