@@ -202,6 +202,11 @@ final class LogWrites {
      * {@code all}, at a stop).
      */
     void execute(long nowMs, boolean all) {
+        try {
+            bodies.flush(); // before the lines that say where they are
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot append bodies to the delivery log: " + e.getMessage(), e);
+        }
         for (Iterator<HeldLine> lines = held.values().iterator(); lines.hasNext(); ) {
             HeldLine next = lines.next();
             if (all || next.outcome != Outcome.PENDING || nowMs - next.heldSince >= HOLD_MS) {
