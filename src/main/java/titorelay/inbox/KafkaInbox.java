@@ -1,6 +1,9 @@
 package titorelay.inbox;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
@@ -15,6 +18,8 @@ import titorelay.settings.Settings;
  */
 final class KafkaInbox {
 
+    private static final AtomicInteger RELAYS_STARTED = new AtomicInteger();
+
     private KafkaInbox() {
     }
 
@@ -26,6 +31,9 @@ final class KafkaInbox {
         KafkaComponent component = camelContext.getComponent("kafka", KafkaComponent.class);
         component.getConfiguration().setBrokers(kafka.brokers());
         component.getConfiguration().setAdditionalProperties(new HashMap<>(kafka.security()));
+        // A client id of this relay's own, by which the consumer group's description says which partitions it has.
+        String clientId = clientId(settings);
+        component.getConfiguration().setClientId(clientId);
 
         // routes/dispatch.yaml reads {{relay.inbox.uri}}: here the batches of the topic's consumer.
         camelContext.getPropertiesComponent().addOverrideProperty("relay.inbox.uri", KafkaInboxRoute.DISPATCH);
@@ -34,11 +42,26 @@ final class KafkaInbox {
         camelContext.addService(dispatchBatch);
         KafkaInboxRoute.add(camelContext, kafka, dispatchBatch);
 
-        HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(kafka));
+        KafkaInboxMonitor monitor = new KafkaInboxMonitor(camelContext, kafka, clientId,
+                settings.longInteger("relay.kafka.check-interval-ms"));
+        camelContext.addService(monitor);
+        HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(monitor));
 
         String spreadsheet = settings.text("sheets.spreadsheet-id").strip();
         SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet);
         camelContext.addService(toKafka);
         return toKafka;
+    }
+
+    /** camel.main.name, the host and the process, and a number for each relay this process started. */
+    private static String clientId(Settings settings) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return settings.text("camel.main.name", "tito-relay") + "-" + host + "-" + ProcessHandle.current().pid() + "-"
+               + RELAYS_STARTED.incrementAndGet();
     }
 }
