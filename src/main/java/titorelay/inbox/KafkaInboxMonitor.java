@@ -48,6 +48,7 @@ final class KafkaInboxMonitor extends ServiceSupport {
     private final KafkaInboxSettings settings;
     private final String consumerClientId;
     private final long intervalMs;
+    private final KafkaLagMetrics metrics;
     private volatile KafkaInboxCheck last;
     private Admin admin;
     private ScheduledExecutorService checks;
@@ -58,6 +59,7 @@ final class KafkaInboxMonitor extends ServiceSupport {
         this.settings = settings;
         this.consumerClientId = consumerClientId;
         this.intervalMs = intervalMs;
+        this.metrics = new KafkaLagMetrics(camelContext, this);
     }
 
     KafkaInboxSettings settings() {
@@ -109,6 +111,11 @@ final class KafkaInboxMonitor extends ServiceSupport {
             LOG.info("Kafka inbox: the brokers {} answer again", now.brokers());
         }
         last = now;
+        try {
+            metrics.update(now);
+        } catch (RuntimeException e) {
+            LOG.warn("Kafka inbox: cannot export the lag metrics: {}", e.toString());
+        }
     }
 
     private KafkaInboxCheck look(long deadline) throws Exception {

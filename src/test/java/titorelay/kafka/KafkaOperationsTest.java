@@ -1,11 +1,17 @@
 package titorelay.kafka;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.Test;
@@ -23,9 +29,9 @@ import static titorelay.support.TestRelay.await;
 /**
  * With relay.inbox.kind=kafka, the inbox health check shows the broker connection (DOWN with what to fix while the
  * broker is stopped, UP naming it when it is back, never a secret) and the consumer lag, with the partitions this
- * relay dispatches.
+ * relay dispatches; the lag per partition is exported as a metric.
  */
-class KafkaInboxHealthTest {
+class KafkaOperationsTest {
 
     private static final long CHECK_INTERVAL_MS = 1000;
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -88,6 +94,68 @@ class KafkaInboxHealthTest {
             }
             await("no lag once dispatched", PATIENCE, () -> inboxCheck(relay)
                     .contains("Consumer lag (deliveries not yet dispatched): 0 ("));
+        }
+    }
+
+    @Test
+    void theLagPerPartitionIsWhatIsNotDispatchedYetAndZeroOnceDispatched() throws Exception {
+        int webhooks = 5;
+        broker.createTopic("lag-metric", 3);
+        Map<String, String> settings = settings("lag-metric");
+        settings.put("relay.dispatch.auto-start", "false");
+        try (TestRelay relay = TestRelay.start(data, settings)) {
+            for (int n = 1; n <= webhooks; n++) {
+                assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_metric_" + n, "complete",
+                        "Metric Person " + n, "2026-11-27 10:00:00 UTC")).status());
+            }
+            // What is waiting, read from the broker: each partition's records (dispatch has not started).
+            Map<Integer, Integer> waiting = new TreeMap<>(Map.of(0, 0, 1, 0, 2, 0));
+            broker.records("lag-metric").forEach(record -> waiting.merge(record.partition(), 1, Integer::sum));
+            assertEquals(webhooks, waiting.values().stream().mapToInt(Integer::intValue).sum());
+            await("the lag of each partition: its records", PATIENCE, () -> lagPerPartition(relay).equals(waiting));
+            assertEquals(Map.of(0, 0.0, 1, 0.0, 2, 0.0), perPartition(relay, "tito_kafka_partition_owned"),
+                    "dispatch stopped: this relay has no partition");
+
+            relay.camelContext().getRouteController().startRoute("dispatch");
+            relay.camelContext().getRouteController().startRoute("kafka-inbox");
+            await("every row", PATIENCE, () -> rows(relay) == webhooks);
+            await("no lag once dispatched", PATIENCE, () -> lagPerPartition(relay).equals(Map.of(0, 0, 1, 0, 2, 0)));
+            await("every partition this relay's", PATIENCE, () -> perPartition(relay, "tito_kafka_partition_owned")
+                    .equals(Map.of(0, 1.0, 1, 1.0, 2, 1.0)));
+            assertTrue(relay.metrics().lines().anyMatch(line -> line.equals("tito_kafka_brokers_reachable 1.0")),
+                    relay.metrics());
+        }
+    }
+
+    private static Map<Integer, Integer> lagPerPartition(TestRelay relay) {
+        Map<Integer, Integer> lag = new TreeMap<>();
+        perPartition(relay, "tito_kafka_consumer_lag").forEach((partition, value) -> lag.put(partition, value.intValue()));
+        return lag;
+    }
+
+    /** A metric's value for each partition="n" series. */
+    private static Map<Integer, Double> perPartition(TestRelay relay, String metric) {
+        Map<Integer, Double> values = new TreeMap<>();
+        try {
+            for (String line : relay.metrics().lines().filter(line -> line.startsWith(metric + "{")).toList()) {
+                Matcher partition = Pattern.compile("partition=\"(\\d+)\"").matcher(line);
+                assertTrue(partition.find(), line);
+                values.put(Integer.parseInt(partition.group(1)),
+                        Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return values;
+    }
+
+    private static long rows(TestRelay relay) {
+        Path csv = relay.dataDir().resolve("sheets").resolve("Tickets.csv");
+        try {
+            return Files.exists(csv) ? Files.readAllLines(csv).stream().filter(line -> line.contains("ti_metric_")).count()
+                    : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
