@@ -48,7 +48,8 @@ final class KafkaInbox {
         HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(monitor));
 
         String spreadsheet = settings.text("sheets.spreadsheet-id").strip();
-        SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet);
+        SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet,
+                settings.integer("relay.kafka.max-block-ms"));
         camelContext.addService(toKafka);
         return toKafka;
     }

@@ -8,9 +8,13 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.component.kafka.KafkaProducer;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ingress step storeInInbox with {@code relay.inbox.kind=kafka}: sends the sealed envelope in the body (the bytes
@@ -24,12 +28,15 @@ import org.apache.camel.support.service.ServiceHelper;
  */
 final class SendToKafkaInbox extends AsyncProcessorSupport {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SendToKafkaInbox.class);
+
     /** The record header with the delivery's name (its file name in the journal, and of its dead letter). */
     static final String DELIVERY_NAME = "Tito-Delivery-Name";
 
     private final CamelContext camelContext;
     private final KafkaInboxSettings settings;
     private final String recordKey;
+    private final int maxBlockMs;
     private AsyncProducer producer;
 
     /**
@@ -38,11 +45,13 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
      *                  writes that spreadsheet, and one ticket's or registration's deliveries stay in order. Sheets
      *                  takes a write a second per spreadsheet, so spreading one spreadsheet's rows over partitions
      *                  would only let relays race on it.
+     * @param maxBlockMs the longest a send may hold its thread (relay.kafka.max-block-ms)
      */
-    SendToKafkaInbox(CamelContext camelContext, KafkaInboxSettings settings, String recordKey) {
+    SendToKafkaInbox(CamelContext camelContext, KafkaInboxSettings settings, String recordKey, int maxBlockMs) {
         this.camelContext = camelContext;
         this.settings = settings;
         this.recordKey = recordKey;
+        this.maxBlockMs = maxBlockMs;
     }
 
     @Override
@@ -54,14 +63,33 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
         // The sends of the requests arriving together share a produce request, as they share an fsync in the journal.
         configuration.setLingerMs(settings.lingerMs());
         // A webhook the broker has not acknowledged by then fails (503), broker down or slow: delivery.timeout.ms
-        // bounds the wait for the acknowledgement, max.block.ms the wait for the topic's metadata or buffer room.
+        // bounds the wait for the acknowledgement, which holds no thread.
         configuration.setDeliveryTimeoutMs(settings.ackTimeoutMs());
         configuration.setRequestTimeoutMs(settings.ackTimeoutMs() - settings.lingerMs());
-        configuration.setMaxBlockMs(settings.ackTimeoutMs());
+        // The producer's send waits on the calling thread, a worker of the webhook port, for the topic's metadata
+        // (never fetched while the brokers could not be reached) or for room in its buffer: a short bound, so that a
+        // broker away parks no worker for long (the webhook is answered 503), rather than the acknowledgement's.
+        configuration.setMaxBlockMs(maxBlockMs);
         configuration.setValueSerializer("org.apache.kafka.common.serialization.ByteArraySerializer");
         configuration.setRecordMetadata(false);
         producer = endpoint.createAsyncProducer();
         ServiceHelper.startService(producer);
+        fetchMetadata(((KafkaProducer) producer).getKafkaProducer());
+    }
+
+    /**
+     * The topic's metadata now, so that the first webhooks find it (and a missing topic or an unreachable broker is in
+     * the log at start). Not fatal: the producer goes on asking for it in the background, and the inbox health check
+     * says what is wrong meanwhile.
+     */
+    private void fetchMetadata(org.apache.kafka.clients.producer.Producer<?, ?> client) {
+        try {
+            LOG.info("The Kafka inbox topic {} has {} partition(s)", settings.topic(),
+                    client.partitionsFor(settings.topic()).size());
+        } catch (KafkaException e) {
+            LOG.warn("Could not fetch the Kafka inbox topic {} from the brokers at start ({}): webhooks are answered "
+                     + "503 until the brokers answer", settings.topic(), e.toString());
+        }
     }
 
     @Override
