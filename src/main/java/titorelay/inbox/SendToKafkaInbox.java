@@ -87,8 +87,9 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
             LOG.info("The Kafka inbox topic {} has {} partition(s)", settings.topic(),
                     client.partitionsFor(settings.topic()).size());
         } catch (KafkaException e) {
-            LOG.warn("Could not fetch the Kafka inbox topic {} from the brokers at start ({}): webhooks are answered "
-                     + "503 until the brokers answer", settings.topic(), e.toString());
+            LOG.warn("The Kafka inbox topic {} was not fetched from the brokers within relay.kafka.max-block-ms at "
+                     + "start ({}); the producer goes on asking for it, and webhooks are answered 503 until it has it",
+                    settings.topic(), e.toString());
         }
     }
 
