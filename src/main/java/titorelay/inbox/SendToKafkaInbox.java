@@ -1,6 +1,7 @@
 package titorelay.inbox;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProducer;
@@ -13,6 +14,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class SendToKafkaInbox extends AsyncProcessorSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(SendToKafkaInbox.class);
+    /** How long the start waits for the topic's metadata (the relay starts all the same without it). */
+    private static final long START_WAIT_MS = 3000;
 
     /** The record header with the delivery's name (its file name in the journal, and of its dead letter). */
     static final String DELIVERY_NAME = "Tito-Delivery-Name";
@@ -79,17 +83,29 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
 
     /**
      * The topic's metadata now, so that the first webhooks find it (and a missing topic or an unreachable broker is in
-     * the log at start). Not fatal: the producer goes on asking for it in the background, and the inbox health check
-     * says what is wrong meanwhile.
+     * the log at start): a first fetch from a JVM just started takes longer than relay.kafka.max-block-ms, so it is
+     * asked again for up to {@link #START_WAIT_MS}. Not fatal: the producer goes on asking for it in the background,
+     * and the inbox health check says what is wrong meanwhile.
      */
     private void fetchMetadata(org.apache.kafka.clients.producer.Producer<?, ?> client) {
-        try {
-            LOG.info("The Kafka inbox topic {} has {} partition(s)", settings.topic(),
-                    client.partitionsFor(settings.topic()).size());
-        } catch (KafkaException e) {
-            LOG.warn("The Kafka inbox topic {} was not fetched from the brokers within relay.kafka.max-block-ms at "
-                     + "start ({}); the producer goes on asking for it, and webhooks are answered 503 until it has it",
-                    settings.topic(), e.toString());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_WAIT_MS);
+        while (true) {
+            try {
+                LOG.info("The Kafka inbox topic {} has {} partition(s)", settings.topic(),
+                        client.partitionsFor(settings.topic()).size());
+                return;
+            } catch (TimeoutException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.warn("The Kafka inbox topic {} was not fetched from the brokers within {} ms at start ({}); "
+                             + "the producer goes on asking for it, and webhooks are answered 503 until it has it",
+                            settings.topic(), START_WAIT_MS, e.toString());
+                    return;
+                }
+            } catch (KafkaException e) {
+                LOG.warn("Cannot fetch the Kafka inbox topic {} from the brokers at start: {}", settings.topic(),
+                        e.toString());
+                return;
+            }
         }
     }
 
