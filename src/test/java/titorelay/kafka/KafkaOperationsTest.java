@@ -6,8 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -72,29 +75,56 @@ class KafkaOperationsTest {
     }
 
     @Test
-    void theInboxCheckShowsTheLagAndThePartitionsThisRelayDispatches() throws Exception {
+    void theInboxCheckShowsTheLagAndThePartitionsEachOfTwoRelaysDispatches() throws Exception {
         int webhooks = 4;
         broker.createTopic("lag-health", 3);
-        try (TestRelay relay = TestRelay.start(data, settings("lag-health"))) {
-            await("this relay given every partition", PATIENCE,
-                    () -> inboxCheck(relay).contains("This relay dispatches partitions: 0, 1, 2 (of 3)"));
-            // The spreadsheet holds the deliveries until the test lets them go on, as a slow write would.
+        try (TestRelay first = TestRelay.start(data.resolve("first"), settings("lag-health"));
+             TestRelay second = TestRelay.start(data.resolve("second"), settings("lag-health"))) {
+            await("the topic's partitions shared out between the two relays", PATIENCE, () -> {
+                Set<Integer> firsts = owned(first);
+                Set<Integer> seconds = owned(second);
+                Set<Integer> both = new TreeSet<>(firsts);
+                both.addAll(seconds);
+                return !firsts.isEmpty() && !seconds.isEmpty() && firsts.size() + seconds.size() == 3
+                       && both.equals(Set.of(0, 1, 2));
+            });
+            // The spreadsheets hold the deliveries until the test lets them go on, as a slow write would.
             CountDownLatch release = new CountDownLatch(1);
-            AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddFirst()
-                    .process(exchange -> assertTrue(release.await(PATIENCE.toSeconds(), TimeUnit.SECONDS))));
+            for (TestRelay relay : List.of(first, second)) {
+                AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddFirst()
+                        .process(exchange -> assertTrue(release.await(PATIENCE.toSeconds(), TimeUnit.SECONDS))));
+            }
             try {
                 for (int n = 1; n <= webhooks; n++) {
-                    assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_health_" + n, "complete",
+                    assertEquals(202, first.send("ticket.updated", Tickets.ticket("ti_health_" + n, "complete",
                             "Health Person " + n, "2026-11-27 10:00:00 UTC")).status());
                 }
-                await("the lag: every webhook sent, none done", PATIENCE, () -> inboxCheck(relay)
-                        .contains("Consumer lag (deliveries not yet dispatched): " + webhooks + " ("));
+                // The group's lag: the same on either relay, whichever dispatches the webhooks' partition.
+                for (TestRelay relay : List.of(first, second)) {
+                    await("the lag: every webhook sent, none done", PATIENCE, () -> inboxCheck(relay)
+                            .contains("Consumer lag (deliveries not yet dispatched): " + webhooks + " ("));
+                }
             } finally {
                 release.countDown();
             }
-            await("no lag once dispatched", PATIENCE, () -> inboxCheck(relay)
-                    .contains("Consumer lag (deliveries not yet dispatched): 0 ("));
+            for (TestRelay relay : List.of(first, second)) {
+                await("no lag once dispatched", PATIENCE, () -> inboxCheck(relay)
+                        .contains("Consumer lag (deliveries not yet dispatched): 0 ("));
+            }
         }
+    }
+
+    /** The partitions the relay's inbox check says it dispatches. */
+    private static Set<Integer> owned(TestRelay relay) {
+        Matcher owned = Pattern.compile("This relay dispatches partitions: ([^(]*) \\(of 3\\)")
+                .matcher(inboxCheck(relay));
+        Set<Integer> partitions = new TreeSet<>();
+        if (owned.find() && !owned.group(1).strip().equals("none")) {
+            for (String partition : owned.group(1).split(",")) {
+                partitions.add(Integer.parseInt(partition.strip()));
+            }
+        }
+        return partitions;
     }
 
     @Test
