@@ -38,9 +38,9 @@ public final class InboxWiring implements CamelConfiguration {
         Predicate<String> waitingInInbox;
         if (KafkaInboxSettings.chosen(settings)) { // relay.inbox.kind=kafka: the inbox is a topic several relays share
             // No journal: webhooks and replays (the replay route's storeInInbox) go to the topic, dispatch reads it.
-            registry.bind("storeInInbox", KafkaInbox.wire(camelContext, settings));
-            // Not known yet: a delivery whose dead letter could not be kept waits, uncommitted, in DispatchKafkaBatch.
-            waitingInInbox = delivery -> false;
+            KafkaInbox.Wired kafka = KafkaInbox.wire(camelContext, settings);
+            registry.bind("storeInInbox", kafka.storeInInbox());
+            waitingInInbox = kafka.notDone();
         } else {
             InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("dead-letters"),
                     settings.longInteger("relay.inbox.journal-segment-bytes"),

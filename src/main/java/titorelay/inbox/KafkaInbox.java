@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
@@ -23,8 +24,15 @@ final class KafkaInbox {
     private KafkaInbox() {
     }
 
-    /** Sets up the client, the topic's consumer route and dispatch's endpoint; returns the ingress step. */
-    static AsyncProcessor wire(CamelContext camelContext, Settings settings) throws Exception {
+    /**
+     * @param storeInInbox the ingress step
+     * @param notDone      whether a delivery of that name is in a batch of dispatch not done yet
+     */
+    record Wired(AsyncProcessor storeInInbox, Predicate<String> notDone) {
+    }
+
+    /** Sets up the client, the topic's consumer route and dispatch's endpoint. */
+    static Wired wire(CamelContext camelContext, Settings settings) throws Exception {
         KafkaInboxSettings kafka = KafkaInboxSettings.of(camelContext, System.getenv());
         // The brokers and the security settings, for the producer and the consumer alike; set here, never in an
         // endpoint URI, which Camel may show.
@@ -51,7 +59,7 @@ final class KafkaInbox {
         SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet,
                 settings.integer("relay.kafka.max-block-ms"));
         camelContext.addService(toKafka);
-        return toKafka;
+        return new Wired(toKafka, dispatchBatch::isNotDone);
     }
 
     /** camel.main.name, the host and the process, and a number for each relay this process started. */

@@ -23,11 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static titorelay.support.TestRelay.await;
 
 /**
- * With relay.inbox.kind=kafka, a replayed dead letter (moved into data/inbox/, as the DeadLetters tool and the
- * console's Replay do) goes to the inbox topic, under its name, and is dispatched from there to its row; nothing is
- * kept in an inbox journal.
+ * Dead letters with relay.inbox.kind=kafka: a replayed dead letter (moved into data/inbox/, as the DeadLetters tool
+ * and the console's Replay do) goes to the inbox topic, under its name, and is dispatched from there to its row;
+ * nothing is kept in an inbox journal. One that cannot be kept makes health DOWN until it is.
  */
-class KafkaReplayTest {
+class KafkaDeadLetterTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
@@ -70,6 +70,41 @@ class KafkaReplayTest {
                     StandardCharsets.UTF_8), "under the dead letter's name");
             assertEquals(List.of(), TestRelay.files(data.resolve("inbox")), "taken from data/inbox");
             assertEquals(List.of(), TestRelay.files(data.resolve("inbox-journal")), "nothing in an inbox journal");
+        }
+    }
+
+    @Test
+    void aDeadLetterThatCannotBeKeptIsDownInHealthUntilItIsKept() throws Exception {
+        broker.createTopic("not-kept", 3);
+        Files.createDirectories(data);
+        // A regular file where the dead-letter directory should be: no dead letter can be written (not even by root).
+        Path deadLetters = data.resolve("dead-letters");
+        Files.writeString(deadLetters, "in the way\n");
+        try (TestRelay relay = TestRelay.start(data, Map.of("relay.inbox.kind", "kafka",
+                "relay.kafka.brokers", broker.bootstrapServers(), "relay.kafka.topic", "not-kept",
+                "relay.kafka.group-id", "relays-of-not-kept", "relay.dispatch.max-redeliveries", "0",
+                "relay.dispatch.redelivery-delay-ms", "300", "camel.health.exposure-level", "full"))) {
+            AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddFirst().process(exchange -> {
+                throw new IllegalStateException("the sheet is down");
+            }));
+            assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_not_kept", "complete", "Not Kept",
+                    "2026-11-27 10:00:00 UTC")).status());
+            await("health DOWN: the dead letter cannot be kept", PATIENCE, () -> health(relay)
+                    .contains("cannot be kept as dead letters"));
+            assertTrue(health(relay).startsWith("{\"status\":\"DOWN\""), health(relay));
+
+            Files.delete(deadLetters);
+            await("the dead letter kept", PATIENCE, () -> relay.deadLetters().size() == 1);
+            await("no longer DOWN for it", PATIENCE, () -> !health(relay).contains("cannot be kept as dead letters")
+                    && health(relay).contains("1 dead letter(s)"));
+        }
+    }
+
+    private static String health(TestRelay relay) {
+        try {
+            return relay.health();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
