@@ -51,15 +51,23 @@ final class KafkaInbox {
         KafkaInboxRoute.add(camelContext, kafka, dispatchBatch);
 
         KafkaInboxMonitor monitor = new KafkaInboxMonitor(camelContext, kafka, clientId,
-                settings.longInteger("relay.kafka.check-interval-ms"));
+                atLeast(settings, "relay.kafka.check-interval-ms", 100));
         camelContext.addService(monitor);
         HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(monitor));
 
         String spreadsheet = settings.text("sheets.spreadsheet-id").strip();
         SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet,
-                settings.integer("relay.kafka.max-block-ms"));
+                atLeast(settings, "relay.kafka.max-block-ms", 0));
         camelContext.addService(toKafka);
         return new Wired(toKafka, dispatchBatch::isNotDone);
+    }
+
+    private static int atLeast(Settings settings, String key, int least) {
+        int value = settings.integer(key);
+        if (value < least) {
+            throw new IllegalArgumentException(key + " must be at least " + least + ", not " + value);
+        }
+        return value;
     }
 
     /** camel.main.name, the host and the process, and a number for each relay this process started. */

@@ -127,6 +127,10 @@ class KafkaIngressTest {
         assertStartFails(Map.of("relay.inbox.kind", "kafak"), "relay.inbox.kind must be journal or kafka, not 'kafak'");
         assertStartFails(Map.of("relay.inbox.kind", "kafka"),
                 "relay.inbox.kind=kafka needs relay.kafka.brokers (host:port,...)");
+        assertStartFails(Map.of("relay.inbox.kind", "kafka", "relay.kafka.brokers", broker.bootstrapServers(),
+                "relay.kafka.check-interval-ms", "0"), "relay.kafka.check-interval-ms must be at least 100, not 0");
+        assertStartFails(Map.of("relay.inbox.kind", "kafka", "relay.kafka.brokers", broker.bootstrapServers(),
+                "relay.kafka.max-block-ms", "-1"), "relay.kafka.max-block-ms must be at least 0, not -1");
     }
 
     private void assertStartFails(Map<String, String> settings, String message) {
