@@ -45,6 +45,8 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
     private final String dispatchUri;
     private final long retryDelayMs;
     private final Set<Batch> waiting = ConcurrentHashMap.newKeySet();
+    /** The names of the deliveries of the batches under way (not all done, not committed). */
+    private final Set<String> notDone = ConcurrentHashMap.newKeySet();
     private AsyncProducer dispatch;
     private ScheduledExecutorService retries;
 
@@ -83,8 +85,14 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
         for (Object record : records) {
             polled.add((Exchange) record);
         }
+        polled.forEach(record -> notDone.add(deliveryName(record)));
         new Batch(batch, polled, callback).dispatch(polled);
         return false;
+    }
+
+    /** Whether the delivery is in a batch not done yet, as the journal says of a delivery taken and not done. */
+    boolean isNotDone(String deliveryName) {
+        return notDone.contains(deliveryName);
     }
 
     private final class Batch {
@@ -123,6 +131,7 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
             }
             if (failed.isEmpty()) {
                 commit();
+                forget();
                 callback.done(false);
             } else if (!isRunAllowed() || camelContext.isStopping()) {
                 abandon();
@@ -144,7 +153,12 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
         void abandon() {
             batch.setException(new IllegalStateException("stopped before every delivery of the batch was done; "
                                                          + "they stay in the topic"));
+            forget();
             callback.done(false);
+        }
+
+        private void forget() {
+            records.forEach(record -> notDone.remove(deliveryName(record)));
         }
 
         /**
