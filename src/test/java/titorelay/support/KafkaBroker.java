@@ -74,6 +74,8 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
                 .setConfigProp("min.insync.replicas", "1")
                 // A consumer group starts consuming at once, not after the 3 s that waits for more members.
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                // A killed relay's partitions go to the other after a session shorter than the broker's least (6 s).
+                .setConfigProp("group.min.session.timeout.ms", "1000")
                 .build();
         try {
             cluster.format();
