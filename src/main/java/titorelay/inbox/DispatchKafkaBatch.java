@@ -18,10 +18,12 @@ import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * relay.dispatch.redelivery-delay-ms, as the journal takes it again; the batch is not committed meanwhile. If the relay
  * stops first, the batch fails uncommitted, and is read again at the next start.
  */
-final class DispatchKafkaBatch extends AsyncProcessorSupport {
+final class DispatchKafkaBatch extends AsyncProcessorSupport implements DispatchOwnership {
 
     private static final Logger LOG = LoggerFactory.getLogger(DispatchKafkaBatch.class);
 
@@ -47,6 +49,8 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
     private final Set<Batch> waiting = ConcurrentHashMap.newKeySet();
     private AsyncProducer dispatch;
     private ScheduledExecutorService retries;
+    /** The consumer group's generation when the latest batch was polled: it changes whenever partitions were given out. */
+    private volatile long generation = -1;
 
     DispatchKafkaBatch(CamelContext camelContext, String dispatchUri, long retryDelayMs) {
         this.camelContext = camelContext;
@@ -83,6 +87,8 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
         for (Object record : records) {
             polled.add((Exchange) record);
         }
+        // On the consumer's own thread (the only one that may ask it), before any of the batch reaches a sink.
+        generation = consumerOf(polled.get(0)).groupMetadata().generationId();
         new Batch(batch, polled, callback).dispatch(polled);
         return false;
     }
@@ -169,6 +175,19 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
                 }
             });
         }
+    }
+
+    /**
+     * The consumer group's generation of the latest batch: partitions given out again (a relay joined, left, or was
+     * found dead) may have brought this relay a partition that another dispatched meanwhile.
+     */
+    @Override
+    public long term() {
+        return generation;
+    }
+
+    private static Consumer<?, ?> consumerOf(Exchange record) {
+        return record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, DefaultKafkaManualCommit.class).getConsumer();
     }
 
     private static String deliveryName(Exchange record) {

@@ -32,6 +32,8 @@ final class KafkaInbox {
         DispatchKafkaBatch dispatchBatch = new DispatchKafkaBatch(camelContext, KafkaInboxRoute.DISPATCH,
                 settings.longInteger("relay.dispatch.redelivery-delay-ms"));
         camelContext.addService(dispatchBatch);
+        // The spreadsheet reads the sheet again when this relay may have got a partition that another dispatched.
+        camelContext.getRegistry().bind(DispatchOwnership.BOUND_AS, DispatchOwnership.class, dispatchBatch);
         KafkaInboxRoute.add(camelContext, kafka, dispatchBatch);
 
         HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(kafka));

@@ -18,6 +18,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.inbox.DispatchOwnership;
 import titorelay.inbox.SinkFailedException;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.threads.ThreadFailures;
@@ -63,6 +64,10 @@ public final class SpreadsheetSink extends ServiceSupport {
     private Waiting firstArrival;
     /** What is left to write of a batch Google refused (400). Writer thread only. */
     private final RefusedBatch<Waiting> refused = new RefusedBatch<>();
+    /** Says when another relay may have written the sheet since the book was read (then it is read again). */
+    private DispatchOwnership ownership = () -> 0;
+    /** The ownership's term when the book was read. Writer thread only. */
+    private long bookTerm;
 
     public SpreadsheetSink(SheetColumns columns, Spreadsheet sheet, long flushIntervalMs, long maxBackoffMs, int maxWaiting) {
         this.columns = columns;
@@ -71,6 +76,11 @@ public final class SpreadsheetSink extends ServiceSupport {
         this.maxBackoffMs = maxBackoffMs;
         this.room = new Semaphore(maxWaiting);
         this.book = new SheetBook(columns);
+    }
+
+    /** Before the start: with several relays, the book is read again whenever this one may not have been the only writer. */
+    public void setOwnership(DispatchOwnership ownership) {
+        this.ownership = ownership;
     }
 
     /** The processor routes/spreadsheet.yaml calls: completes when this webhook's rows are in the sheet. */
@@ -182,6 +192,12 @@ public final class SpreadsheetSink extends ServiceSupport {
                 continue;
             }
             try {
+                long term = ownership.term();
+                if (term != bookTerm && batch.isEmpty() && !refused.hasParts()) {
+                    // Another relay may have written rows since they were read: their age checks need them as they are.
+                    book.reset();
+                    bookTerm = term;
+                }
                 if (!book.isLoaded()) {
                     book.load(sheet);
                 }

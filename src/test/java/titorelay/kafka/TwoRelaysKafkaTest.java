@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -47,7 +46,6 @@ class TwoRelaysKafkaTest {
     private static final long SEED = Long.getLong("crash.seed", 20261128L);
     private static final int KILLS_PER_RELAY = 3;
     private static final String TOPIC = "two-relays";
-    private static final String GROUP = "two-relays";
     private static final String SHEET = "two-relays-sheet";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -78,28 +76,8 @@ class TwoRelaysKafkaTest {
         try (SheetsEmulator google = SheetsEmulator.start();
              Relays relays = new Relays(work)) {
             google.createSpreadsheet(SHEET);
-            Map<String, String> settings = new HashMap<>(Map.of(
-                    "relay.inbox.kind", "kafka",
-                    "relay.kafka.brokers", broker.bootstrapServers(),
-                    "relay.kafka.topic", TOPIC,
-                    "relay.kafka.group-id", GROUP,
-                    "relay.kafka.session-timeout-ms", "3000",
-                    "relay.dedupe.jdbc-url", database.url,
-                    "relay.dedupe.jdbc-user", DatabaseServer.USER,
-                    "relay.dedupe.jdbc-password", DatabaseServer.PASSWORD));
-            settings.putAll(Map.of(
-                    "sheets.spreadsheet-id", SHEET,
-                    "sheets.root-url", google.rootUrl(),
-                    "sheets.access-token", "emulator",
-                    "sheets.flush-interval-ms", "200",
-                    "mail.smtp.host", "127.0.0.1",
-                    "mail.smtp.port", String.valueOf(smtpPort),
-                    "mail.smtp.starttls", "false",
-                    "mail.organizers", "organizers@example.org",
-                    "relay.dispatch.redelivery-delay-ms", "100",
-                    "camel.health.exposure-level", "full"));
-            // Each relay's own console log is beside the point here, and costs CPU the two relays share.
-            settings.put("relay.delivery-log.enabled", "false");
+            Map<String, String> settings = SharedRelaySettings.of(broker, TOPIC, database, google, SHEET, smtpPort);
+            settings.put("relay.dispatch.redelivery-delay-ms", "100");
             relays.startBoth(settings);
 
             // The load balancer: round robin over the two relays; an attempt that fails (a relay killed or starting)
@@ -200,27 +178,12 @@ class TwoRelaysKafkaTest {
         return about;
     }
 
-    /** The group's committed offsets on the topic, added up over its partitions (0 when none is committed). */
     private static long committed() {
-        try (var admin = broker.admin()) {
-            return admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get().entrySet().stream()
-                    .filter(entry -> entry.getKey().topic().equals(TOPIC) && entry.getValue() != null)
-                    .mapToLong(entry -> entry.getValue().offset()).sum();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the group's offsets", e);
-        }
+        return broker.committed(TOPIC, TOPIC);
     }
 
-    /** The topic's end offsets, added up over its partitions: how many records it holds. */
     private static long endOffsets() {
-        try (var admin = broker.admin()) {
-            var partitions = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC).partitions().stream()
-                    .collect(Collectors.toMap(p -> new org.apache.kafka.common.TopicPartition(TOPIC, p.partition()),
-                            p -> org.apache.kafka.clients.admin.OffsetSpec.latest()));
-            return admin.listOffsets(partitions).all().get().values().stream().mapToLong(info -> info.offset()).sum();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the topic's offsets", e);
-        }
+        return broker.endOffsets(TOPIC);
     }
 
     /** The two relay processes, each on its own ports and data directory, found there again after a restart. */

@@ -171,6 +171,23 @@ public final class RelayProcess implements AutoCloseable {
         return process.waitFor();
     }
 
+    /** SIGSTOP: the whole process stands still (its Kafka heartbeats too), as in a long pause or a frozen machine. */
+    public void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT: it goes on from where {@link #pause} stopped it, not knowing it was stopped. */
+    public void resume() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     public List<String> logLines() throws IOException {
         return Files.readAllLines(log);
     }
