@@ -1,6 +1,7 @@
 package titorelay.inbox;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,6 @@ import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
@@ -46,16 +46,24 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
     private final CamelContext camelContext;
     private final String dispatchUri;
     private final long retryDelayMs;
+    private final Duration lease;
     private final Set<Batch> waiting = ConcurrentHashMap.newKeySet();
+    private final KafkaRewind rewind = new KafkaRewind();
+    /** Held while another thread than the consumer's uses the consumer (to confirm the lease, or to commit). */
+    private final Object consumerInUse = new Object();
+    /** The batch being dispatched, until it is committed or given up. */
+    private volatile Batch current;
     private AsyncProducer dispatch;
     private ScheduledExecutorService retries;
     /** The consumer group's generation when the latest batch was polled: it changes whenever partitions were given out. */
     private volatile long generation = -1;
 
-    DispatchKafkaBatch(CamelContext camelContext, String dispatchUri, long retryDelayMs) {
+    /** @param lease how long a confirmation that a batch's partitions are this relay's holds: less than the session */
+    DispatchKafkaBatch(CamelContext camelContext, String dispatchUri, long retryDelayMs, Duration lease) {
         this.camelContext = camelContext;
         this.dispatchUri = dispatchUri;
         this.retryDelayMs = retryDelayMs;
+        this.lease = lease;
     }
 
     @Override
@@ -70,7 +78,7 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
         camelContext.getExecutorServiceManager().shutdownNow(retries);
         for (Batch batch : waiting) {
             if (waiting.remove(batch)) {
-                batch.abandon();
+                batch.abandon("stopped before every delivery of the batch was done");
             }
         }
         ServiceHelper.stopAndShutdownService(dispatch);
@@ -87,9 +95,17 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
         for (Object record : records) {
             polled.add((Exchange) record);
         }
-        // On the consumer's own thread (the only one that may ask it), before any of the batch reaches a sink.
-        generation = consumerOf(polled.get(0)).groupMetadata().generationId();
-        new Batch(batch, polled, callback).dispatch(polled);
+        // On the consumer's own thread (the only one that may use it now), before any of the batch reaches a sink.
+        Consumer<?, ?> consumer = KafkaBatchLease.consumerOf(polled.get(0));
+        generation = consumer.groupMetadata().generationId();
+        List<Exchange> toDispatch = rewind.toDispatch(consumer, polled);
+        if (toDispatch.isEmpty()) {
+            callback.done(true);
+            return true;
+        }
+        Batch next = new Batch(batch, toDispatch, callback, KafkaBatchLease.of(toDispatch, lease));
+        current = next;
+        next.dispatch(toDispatch);
         return false;
     }
 
@@ -99,11 +115,13 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
         private final AsyncCallback callback;
         private final AtomicInteger pending = new AtomicInteger();
         private final Queue<Exchange> failed = new ConcurrentLinkedQueue<>();
+        private final KafkaBatchLease lease;
 
-        Batch(Exchange batch, List<Exchange> records, AsyncCallback callback) {
+        Batch(Exchange batch, List<Exchange> records, AsyncCallback callback, KafkaBatchLease lease) {
             this.batch = batch;
             this.records = records;
             this.callback = callback;
+            this.lease = lease;
         }
 
         void dispatch(List<Exchange> some) {
@@ -128,10 +146,15 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
                 return;
             }
             if (failed.isEmpty()) {
-                commit();
+                synchronized (consumerInUse) {
+                    current = null;
+                    commit();
+                }
                 callback.done(false);
+            } else if (lease.isLost()) {
+                giveUp();
             } else if (!isRunAllowed() || camelContext.isStopping()) {
-                abandon();
+                abandon("stopped before every delivery of the batch was done");
             } else {
                 List<Exchange> again = new ArrayList<>(failed);
                 failed.clear();
@@ -146,10 +169,23 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
             }
         }
 
+        /**
+         * Its partitions could not be confirmed as this relay's: the batch ends uncommitted, read again from its start
+         * by whichever relay owns them (this one too, if the group gives them back).
+         */
+        private void giveUp() {
+            LOG.warn("Gave up a batch of {} deliveries of the Kafka inbox, uncommitted: its partitions may be another "
+                     + "relay's now", records.size());
+            synchronized (consumerInUse) {
+                current = null;
+            }
+            rewind.after(lease);
+            abandon("its partitions could not be confirmed as this relay's");
+        }
+
         /** Stopped while waiting to dispatch some again: the batch ends uncommitted, read again at the next start. */
-        void abandon() {
-            batch.setException(new IllegalStateException("stopped before every delivery of the batch was done; "
-                                                         + "they stay in the topic"));
+        void abandon(String why) {
+            batch.setException(new IllegalStateException(why + "; they stay in the topic"));
             callback.done(false);
         }
 
@@ -186,8 +222,18 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
         return generation;
     }
 
-    private static Consumer<?, ?> consumerOf(Exchange record) {
-        return record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, DefaultKafkaManualCommit.class).getConsumer();
+    /**
+     * Just before a spreadsheet write: the batch being dispatched is still this relay's (see {@link KafkaBatchLease}).
+     * With none (the rows of the Tito API's mirror), nothing of the inbox is written.
+     */
+    @Override
+    public void confirm() throws DispatchOwnershipLost {
+        synchronized (consumerInUse) {
+            Batch batch = current;
+            if (batch != null) {
+                batch.lease.confirm();
+            }
+        }
     }
 
     private static String deliveryName(Exchange record) {

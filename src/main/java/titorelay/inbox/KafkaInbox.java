@@ -1,5 +1,6 @@
 package titorelay.inbox;
 
+import java.time.Duration;
 import java.util.HashMap;
 
 import org.apache.camel.AsyncProcessor;
@@ -29,8 +30,10 @@ final class KafkaInbox {
 
         // routes/dispatch.yaml reads {{relay.inbox.uri}}: here the batches of the topic's consumer.
         camelContext.getPropertiesComponent().addOverrideProperty("relay.inbox.uri", KafkaInboxRoute.DISPATCH);
+        // A batch's partitions, confirmed as this relay's before a spreadsheet write, are taken as its own for half a
+        // session: the group cannot have given them to another relay sooner.
         DispatchKafkaBatch dispatchBatch = new DispatchKafkaBatch(camelContext, KafkaInboxRoute.DISPATCH,
-                settings.longInteger("relay.dispatch.redelivery-delay-ms"));
+                settings.longInteger("relay.dispatch.redelivery-delay-ms"), Duration.ofMillis(kafka.sessionTimeoutMs() / 2));
         camelContext.addService(dispatchBatch);
         // The spreadsheet reads the sheet again when this relay may have got a partition that another dispatched.
         camelContext.getRegistry().bind(DispatchOwnership.BOUND_AS, DispatchOwnership.class, dispatchBatch);

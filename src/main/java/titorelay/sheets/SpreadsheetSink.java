@@ -19,6 +19,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import titorelay.inbox.DispatchOwnership;
+import titorelay.inbox.DispatchOwnershipLost;
 import titorelay.inbox.SinkFailedException;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.threads.ThreadFailures;
@@ -212,6 +213,8 @@ public final class SpreadsheetSink extends ServiceSupport {
                 List<CellRange> cells = book.pendingWrites(sheet);
                 lastWrite = System.currentTimeMillis();
                 if (!cells.isEmpty()) {
+                    // Only while what it dispatches is still this relay's: never beside another relay's writes.
+                    ownership.confirm();
                     sheet.write(cells);
                 }
                 book.written();
@@ -222,6 +225,18 @@ public final class SpreadsheetSink extends ServiceSupport {
                 if (problem.getAndSet(null) != null) {
                     LOG.info("{} is writable again", sheet.describe());
                 }
+            } catch (DispatchOwnershipLost lost) {
+                // Not written: another relay may have these webhooks now, and writes their rows itself. They go back
+                // to dispatch, which gives them up uncommitted; what was read of the sheet is stale.
+                LOG.warn("Not writing {} row change(s) to {}: {}", batch.size(), sheet.describe(), lost.getMessage());
+                book.reset();
+                refused.settled();
+                for (Waiting next; (next = nextArrival()) != null; ) {
+                    batch.add(next);
+                }
+                complete(batch, lost);
+                batch = new ArrayList<>();
+                backoff = 0;
             } catch (Exception | Error failure) {
                 // An Error too fails the waiting webhooks back to dispatch and turns health DOWN; the loop goes on.
                 ThreadFailures.exitIfFatal("The spreadsheet writer", failure);

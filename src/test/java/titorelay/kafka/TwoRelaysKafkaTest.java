@@ -153,17 +153,7 @@ class TwoRelaysKafkaTest {
             }
         } finally {
             smtp.stop();
-            keepLogs();
-        }
-    }
-
-    /** The relays' logs, kept beside the test reports (the temporary directory goes with the test). */
-    private void keepLogs() throws java.io.IOException {
-        Path kept = Files.createDirectories(Path.of("target", "two-relays-logs"));
-        try (var logs = Files.list(work)) {
-            for (Path log : logs.filter(file -> file.toString().endsWith(".log")).toList()) {
-                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
+            RelayProcess.keepLogs(work, "two-relays-logs");
         }
     }
 

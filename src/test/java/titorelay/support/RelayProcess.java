@@ -178,13 +178,25 @@ public final class RelayProcess implements AutoCloseable {
 
     /** SIGCONT: it goes on from where {@link #pause} stopped it, not knowing it was stopped. */
     public void resume() throws Exception {
-        signal("CONT");
+        if (process.isAlive()) {
+            signal("CONT");
+        }
     }
 
     private void signal(String name) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
         if (kill.waitFor() != 0) {
             throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** The logs of the relays whose data directories are in {@code work}, kept in target/{@code into} for a person to read. */
+    public static void keepLogs(Path work, String into) throws IOException {
+        Path kept = Files.createDirectories(Path.of("target", into));
+        try (var logs = Files.list(work)) {
+            for (Path log : logs.filter(file -> file.toString().endsWith(".log")).toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
