@@ -17,10 +17,12 @@ import titorelay.storage.OwnerOnly;
 
 /**
  * The bodies of the delivery log's lines: appended, as Tito sent them, to one file per day
- * ({@code data/delivery-log/bodies/20261128.bodies}), each line keeping where its body is. Outside the database, so
+ * ({@code data/delivery-log/bodies/20261128.bodies}), each line keeping where its body is. Outside the store, so
  * that a body costs one write at the end of a file (not pages of a B-tree rewritten as lines arrive), and is released
- * by the writer as soon as it is taken; no fsync, like the rest of the log (not part of the delivery guarantee). A whole
- * day's file is deleted once every line in it is past the retention. Appends: writer thread only.
+ * by the writer as soon as it is taken; no fsync, like the rest of the log (not part of the delivery guarantee). The
+ * bodies of one batch of the writer are gathered and written at once ({@link #flush}), before the lines that say
+ * where they are. A whole day's file is deleted once every line in it is past the retention. Appends: writer thread
+ * only.
  */
 final class BodyFiles implements AutoCloseable {
 
@@ -31,16 +33,21 @@ final class BodyFiles implements AutoCloseable {
     record Ref(String file, long offset, int length) {
     }
 
+    /** Bodies gathered before a write: a batch's worth at the end-to-end benchmark's rate. */
+    private static final int GATHERED_BYTES = 256 * 1024;
+
     private final Path directory;
+    private final ByteBuffer gathered = ByteBuffer.allocate(GATHERED_BYTES);
     private String currentName;
     private FileChannel current;
+    /** The current file's size once what is gathered is written. */
     private long size;
 
     BodyFiles(Path directory) {
         this.directory = directory;
     }
 
-    /** Appends the body to today's file; returns where it is. */
+    /** Appends the body to today's file (written by the next {@link #flush} at the latest); returns where it is. */
     Ref append(byte[] body, long nowMillis) throws IOException {
         String name = DAY.format(Instant.ofEpochMilli(nowMillis)) + SUFFIX;
         if (!name.equals(currentName)) {
@@ -53,11 +60,41 @@ final class BodyFiles implements AutoCloseable {
             currentName = name;
         }
         Ref ref = new Ref(name, size, body.length);
-        ByteBuffer bytes = ByteBuffer.wrap(body);
-        while (bytes.hasRemaining()) {
-            size += current.write(bytes);
+        if (body.length > gathered.remaining()) {
+            flush();
         }
+        if (body.length > gathered.capacity()) {
+            write(ByteBuffer.wrap(body));
+        } else {
+            gathered.put(body);
+        }
+        size += body.length;
         return ref;
+    }
+
+    /** Writes the bodies gathered so far. */
+    void flush() throws IOException {
+        if (gathered.position() > 0) {
+            gathered.flip();
+            try {
+                write(gathered);
+            } catch (IOException failed) {
+                // The file's end is not where the next body's place would say: opened again, at its real end.
+                gathered.clear();
+                FileChannel broken = current;
+                current = null;
+                currentName = null;
+                broken.close();
+                throw failed;
+            }
+            gathered.clear();
+        }
+    }
+
+    private void write(ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            current.write(bytes);
+        }
     }
 
     /** A body, or an empty array if its file is gone (past the retention) or shorter than the line says. */
@@ -97,7 +134,11 @@ final class BodyFiles implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (current != null) {
-            current.close();
+            try {
+                flush();
+            } finally {
+                current.close();
+            }
             current = null;
             currentName = null;
         }

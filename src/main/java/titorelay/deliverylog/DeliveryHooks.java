@@ -19,7 +19,7 @@ import titorelay.sheets.SpreadsheetSink;
 
 /**
  * The steps of routes/ that tell the delivery log what happened, by the names the routes call them. Each only queues
- * a small event (what the exchange already holds) and returns: no database call, no wait, and no failure, whatever
+ * a small event (what the exchange already holds) and returns: no store call, no wait, and no failure, whatever
  * the log's state. Exchanges that are not a delivery from the inbox (records of Tito's Admin API) have no inbox name
  * and are not logged.
  */

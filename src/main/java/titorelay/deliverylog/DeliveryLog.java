@@ -7,15 +7,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-import javax.sql.DataSource;
 
 import org.apache.camel.support.service.ServiceSupport;
-import org.h2.jdbcx.JdbcConnectionPool;
-import titorelay.storage.OwnerOnly;
 
 /**
  * The delivery log: one line per delivery (its inbox name is its id), with what each sink did, each failed attempt,
- * the outcome, and the body, in an embedded H2 database of its own ({@code data/delivery-log/}), for the console.
+ * the outcome, and where its body is, in a store of its own ({@code data/delivery-log/}, {@link LogStore}), for the
+ * console.
  * Dispatch's hooks ({@link DeliveryHooks}) only queue events; one writer thread ({@link LogWriter}) applies them in
  * batches and trims lines older than the retention. The console reads through {@link DeliveryLogView}.
  */
@@ -26,7 +24,7 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
     private final long maxQueuedBytes;
     private final Duration retention;
     private final Clock clock;
-    private JdbcConnectionPool connections;
+    private LogStore store;
     private LogWriter writer;
     private LogQueries queries;
 
@@ -38,28 +36,11 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
         this.clock = clock;
     }
 
-    /**
-     * The database's URL. The relay stops it itself (after the last events are written), not the JVM's shutdown
-     * hook; no trace file; no statistics gathered while writing (its queries have one index each to use); a small
-     * cache (the relay's heap is small; the console reads little), and changes stored every 2 s rather than every
-     * 0.5 s, so that a page changed many times in between is written once (the log is not part of the delivery
-     * guarantee: a crash may lose its last seconds).
-     */
-    static String jdbcUrl(Path directory) {
-        return "jdbc:h2:file:" + directory.resolve("delivery-log").toAbsolutePath()
-               + ";DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;ANALYZE_AUTO=0;CACHE_SIZE=4096;WRITE_DELAY=2000";
-    }
-
     @Override
     protected void doStart() throws Exception {
-        connections = JdbcConnectionPool.create(jdbcUrl(directory), "", "");
-        try (var connection = connections.getConnection()) {
-            LogSchema.create(connection);
-        }
-        // H2 creates its file as the process's umask says: readable by the relay's user only, like the rest.
-        OwnerOnly.restrictTree(directory);
-        queries = new LogQueries(connections, bodiesDirectory());
-        writer = new LogWriter(queueSize, maxQueuedBytes, connections, new LogRetention(retention, clock),
+        store = LogStore.open(directory);
+        queries = new LogQueries(store, bodiesDirectory());
+        writer = new LogWriter(queueSize, maxQueuedBytes, store, new LogRetention(retention, clock),
                 new BodyFiles(bodiesDirectory()), clock);
         writer.start();
     }
@@ -73,8 +54,8 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
         if (writer != null) {
             writer.stop();
         }
-        if (connections != null) {
-            connections.dispose();
+        if (store != null) {
+            store.close();
         }
     }
 
@@ -86,7 +67,7 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
         }
     }
 
-    /** Events dropped since start: queue full, or the database failing. */
+    /** Events dropped since start: queue full, or its store failing. */
     public long dropped() {
         LogWriter current = writer;
         return current == null ? 0 : current.dropped();
@@ -98,15 +79,21 @@ public final class DeliveryLog extends ServiceSupport implements DeliveryLogView
         return current == null ? 0 : current.applied();
     }
 
+    /** For tests: every event queued so far written or dropped, and no line waiting for its outcome. */
+    boolean settled() {
+        LogWriter current = writer;
+        return current == null || current.settled();
+    }
+
     /** Events waiting for the writer. */
     int queued() {
         LogWriter current = writer;
         return current == null ? 0 : current.queued();
     }
 
-    /** For tests: the database, to break it. */
-    DataSource database() {
-        return connections;
+    /** For tests: the store, to break it or count what it holds. */
+    LogStore store() {
+        return store;
     }
 
     @Override

@@ -21,7 +21,7 @@ import titorelay.storage.OwnerOnly;
 /**
  * The delivery log ({@code relay.delivery-log.*}, {@code relay.console.retention-days}): bound as
  * {@code deliveryHistory} for the console, and the steps of routes/ that feed it. Turned off, the steps do nothing and
- * there is no queue, thread or database; the console then reads an empty log.
+ * there is no queue, thread or store; the console then reads an empty log.
  */
 public final class DeliveryLogWiring implements CamelConfiguration {
 
@@ -56,7 +56,7 @@ public final class DeliveryLogWiring implements CamelConfiguration {
                         ServiceHelper.startService(log);
                     } catch (RuntimeException cannotOpen) {
                         // Not part of the delivery guarantee: the relay runs without it.
-                        LoggerFactory.getLogger(DeliveryLog.class).warn("The delivery log cannot open its database"
+                        LoggerFactory.getLogger(DeliveryLog.class).warn("The delivery log cannot open its store"
                                 + " ({}): the relay runs without it until restarted", cannotOpen.getMessage());
                     }
                 } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
@@ -65,7 +65,7 @@ public final class DeliveryLogWiring implements CamelConfiguration {
                     MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
                     if (meters != null) {
                         FunctionCounter.builder("tito.delivery.log.dropped", log, DeliveryLog::dropped)
-                                .description("events the delivery log dropped (its queue full, or its database"
+                                .description("events the delivery log dropped (its queue full, or its store"
                                              + " failing); the deliveries went on").register(meters);
                     }
                 }

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * A line the writer keeps in memory for a moment after its delivery was taken (most deliveries are through their
- * sinks within a second or two), so that it is written once, whole, rather than inserted and then updated: an update
- * rewrites the line in every index. Writer thread only.
+ * sinks within a second or two), so that it is written once, whole, rather than written and then rewritten: each
+ * write of a line copies the pages of the store's maps that hold it. Writer thread only.
  */
 final class HeldLine {
 
@@ -19,7 +19,7 @@ final class HeldLine {
     final PayloadFacts facts;
     final long heldSince;
     Outcome outcome = Outcome.PENDING;
-    /** Whether the outcome (and its failure fields) replace those of a line already in the database (a replay). */
+    /** Whether the outcome (and its failure fields) replace those of a line already in the store (a replay). */
     boolean outcomeChanged;
     int tries = 1;
     long updatedMs;
@@ -43,7 +43,7 @@ final class HeldLine {
         this.updatedMs = heldSince;
     }
 
-    /** As the outcome statement does in the database: only from {@code onlyFrom}, when given. */
+    /** As an outcome change does to a stored line: only from {@code onlyFrom}, when given. */
     void outcome(Outcome newOutcome, Outcome onlyFrom, long atMs, String failure, String failedSink,
             String deadLetter, String repeatOf) {
         if (onlyFrom != null && outcome != onlyFrom) {

@@ -1,6 +1,5 @@
 package titorelay.deliverylog;
 
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 
@@ -18,7 +17,7 @@ sealed interface LogEvent {
         return 0;
     }
 
-    void addTo(LogWrites writes) throws SQLException;
+    void addTo(LogWrites writes);
 
     /** Dispatch took the delivery from the inbox: a new line, or one more try of a known one (a replay, a restart). */
     record Taken(String id, String webhookName, String receivedAt, String deliveryKey, byte[] body,
@@ -29,7 +28,7 @@ sealed interface LogEvent {
         }
 
         @Override
-        public void addTo(LogWrites writes) throws SQLException {
+        public void addTo(LogWrites writes) {
             writes.taken(this);
         }
     }
@@ -37,7 +36,7 @@ sealed interface LogEvent {
     /** The line's outcome changed; {@code onlyFrom} (null for any) is the outcome it must have had. */
     record OutcomeChanged(String id, Outcome outcome, Outcome onlyFrom, Instant at) implements LogEvent {
         @Override
-        public void addTo(LogWrites writes) throws SQLException {
+        public void addTo(LogWrites writes) {
             writes.outcome(id, outcome, onlyFrom, at, null, null, null);
         }
     }
@@ -45,7 +44,7 @@ sealed interface LogEvent {
     /** Dispatch dropped it as a repeat of a delivery done or in flight. */
     record Repeat(String id, String deliveryKey, Instant at) implements LogEvent {
         @Override
-        public void addTo(LogWrites writes) throws SQLException {
+        public void addTo(LogWrites writes) {
             writes.repeat(this);
         }
     }
@@ -53,7 +52,7 @@ sealed interface LogEvent {
     /** A try failed and will be retried. */
     record FailedTry(String id, Attempt attempt) implements LogEvent {
         @Override
-        public void addTo(LogWrites writes) throws SQLException {
+        public void addTo(LogWrites writes) {
             writes.attempt(id, attempt);
         }
     }
@@ -66,7 +65,7 @@ sealed interface LogEvent {
         }
 
         @Override
-        public void addTo(LogWrites writes) throws SQLException {
+        public void addTo(LogWrites writes) {
             writes.deadLetter(this);
         }
     }
@@ -74,7 +73,7 @@ sealed interface LogEvent {
     /** A sink did something with the delivery (the spreadsheet's rows, when it wrote some). */
     record SinkDid(String id, SinkResult result, List<RowChange> rows) implements LogEvent {
         @Override
-        public void addTo(LogWrites writes) throws SQLException {
+        public void addTo(LogWrites writes) {
             writes.sinkDid(this);
         }
     }

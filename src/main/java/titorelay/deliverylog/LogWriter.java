@@ -1,7 +1,5 @@
 package titorelay.deliverylog;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,12 +16,12 @@ import titorelay.threads.ThreadFailures;
 
 /**
  * The delivery log's only writer. Dispatch's hooks {@link #offer} events to a bounded queue and go on at once; this
- * thread applies what is queued every {@link #FLUSH_MS} ms, in one transaction (a new line once its delivery is
+ * thread applies what is queued every {@link #FLUSH_MS} ms (a new line once its delivery is
  * through, or after {@link LogWrites#HOLD_MS}), and trims old lines every hour. When
- * the queue is full (the database slow or broken), or holds too many body bytes, an event is dropped and counted: the
+ * the queue is full (its store slow or broken), or holds too many body bytes, an event is dropped and counted: the
  * log is not part of the delivery guarantee, and never slows or fails a delivery. Nothing ends this thread but a stop
- * (or a failure of the JVM itself, see {@link ThreadFailures}): a failing transaction drops its events, and the
- * connection is opened again.
+ * (or a failure of the JVM itself, see {@link ThreadFailures}): a failing write drops its batch's events, and the
+ * writer goes on after a pause.
  */
 final class LogWriter {
 
@@ -39,21 +36,23 @@ final class LogWriter {
     private final long maxQueuedBytes;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lastWarnAt = new AtomicLong(Long.MIN_VALUE / 2);
-    private final DataSource connections;
+    private final LogStore store;
     private final LogRetention retention;
     private final Clock clock;
     private volatile boolean running;
     private Thread thread;
     private final AtomicLong applied = new AtomicLong();
+    /** Whether the writer has nothing left: no batch being applied, no line held (for tests). */
+    private volatile boolean settled = true;
 
     private final BodyFiles bodies;
 
-    LogWriter(int queueSize, long maxQueuedBytes, DataSource connections, LogRetention retention, BodyFiles bodies,
+    LogWriter(int queueSize, long maxQueuedBytes, LogStore store, LogRetention retention, BodyFiles bodies,
             Clock clock) {
         this.bodies = bodies;
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.maxQueuedBytes = maxQueuedBytes;
-        this.connections = connections;
+        this.store = store;
         this.retention = retention;
         this.clock = clock;
     }
@@ -92,6 +91,11 @@ final class LogWriter {
         return queue.size();
     }
 
+    /** True when every event queued so far has been written or dropped, and no line waits for its outcome. */
+    boolean settled() {
+        return settled && queue.isEmpty();
+    }
+
     /** Events written since start. */
     long applied() {
         return applied.get();
@@ -115,51 +119,43 @@ final class LogWriter {
 
     private void run() {
         List<LogEvent> batch = new ArrayList<>();
-        Connection connection = null;
-        LogWrites writes = null;
+        LogWrites writes = new LogWrites(store, bodies);
         long nextTrim = 0; // at start
         boolean trimming = false;
         while (running || !queue.isEmpty()) {
             try {
-                if (connection == null) {
-                    connection = connections.getConnection();
-                    connection.setAutoCommit(false);
-                    writes = new LogWrites(connection, bodies);
-                }
                 if (clock.millis() >= nextTrim) {
                     nextTrim = clock.millis() + TRIM_INTERVAL_MS;
                     trimming = true;
                 }
                 if (trimming) {
                     // One small batch per turn: writing what dispatch did goes on meanwhile.
-                    trimming = retention.trimSome(connection);
+                    trimming = retention.trimSome(store);
                     if (!trimming) {
                         bodies.trim(retention.cutoffMillis());
                     }
                 }
                 collect(batch, trimming);
+                settled = false;
                 if (!batch.isEmpty() || writes.holding() > 0) {
-                    apply(batch, connection, writes, false);
+                    apply(batch, writes, false);
                 }
             } catch (Exception | Error failure) {
-                failed(failure, batch.size() + (writes == null ? 0 : writes.clear()));
-                closeQuietly(connection);
-                connection = null;
-                writes = null;
+                failed(failure, batch.size() + writes.clear());
                 pause();
             } finally {
                 release(batch);
                 batch.clear();
+                settled = writes.holding() == 0;
             }
         }
-        if (writes != null && writes.holding() > 0) {
+        if (writes.holding() > 0) {
             try {
-                apply(batch, connection, writes, true);
+                apply(batch, writes, true);
             } catch (Exception | Error failure) {
                 failed(failure, writes.clear());
             }
         }
-        closeQuietly(connection);
         try {
             bodies.close();
         } catch (java.io.IOException | RuntimeException ignored) {
@@ -169,13 +165,13 @@ final class LogWriter {
 
     private void failed(Throwable failure, int lost) {
         ThreadFailures.exitIfFatal("The delivery log's writer", failure);
-        drop(lost, "its database failed: " + failure);
+        drop(lost, "its store failed: " + failure);
         LOG.debug("The delivery log's writer failed", failure);
     }
 
     /**
      * Takes what is queued: waits for a first event, then one flush interval, so that it comes with those queued
-     * meanwhile. (Never interrupted: an interrupt would close the database's file channel.)
+     * meanwhile. (Never interrupted: an interrupt would close the store's file channel.)
      */
     private void collect(List<LogEvent> batch, boolean busy) throws InterruptedException {
         LogEvent first = busy ? queue.poll() : queue.poll(FLUSH_MS, TimeUnit.MILLISECONDS);
@@ -190,20 +186,13 @@ final class LogWriter {
         queue.drainTo(batch, MAX_BATCH - 1);
     }
 
-    /** The batch's events and the held lines that are due, in one transaction (all held lines with {@code all}). */
-    private void apply(List<LogEvent> batch, Connection connection, LogWrites writes, boolean all)
-            throws SQLException {
-        try {
-            for (LogEvent event : batch) {
-                event.addTo(writes);
-            }
-            writes.execute(clock.millis(), all);
-            connection.commit();
-            applied.addAndGet(batch.size());
-        } catch (SQLException | RuntimeException failed) {
-            connection.rollback();
-            throw failed;
+    /** The batch's events, then the held lines that are due (all held lines with {@code all}). */
+    private void apply(List<LogEvent> batch, LogWrites writes, boolean all) {
+        for (LogEvent event : batch) {
+            event.addTo(writes);
         }
+        writes.execute(clock.millis(), all);
+        applied.addAndGet(batch.size());
     }
 
     private void release(List<LogEvent> batch) {
@@ -219,16 +208,6 @@ final class LogWriter {
             Thread.sleep(1000);
         } catch (InterruptedException unexpected) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void closeQuietly(Connection connection) {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException | RuntimeException ignored) {
-                // it is being replaced, or the relay stops
-            }
         }
     }
 }

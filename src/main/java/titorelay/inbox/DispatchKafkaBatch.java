@@ -53,6 +53,8 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
     private final Object consumerInUse = new Object();
     /** The batch being dispatched, until it is committed or given up. */
     private volatile Batch current;
+    /** The names of the deliveries of the batches under way (not all done, not committed). */
+    private final Set<String> notDone = ConcurrentHashMap.newKeySet();
     private AsyncProducer dispatch;
     private ScheduledExecutorService retries;
     /** The consumer group's generation when the latest batch was polled: it changes whenever partitions were given out. */
@@ -103,10 +105,16 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
             callback.done(true);
             return true;
         }
+        toDispatch.forEach(record -> notDone.add(deliveryName(record)));
         Batch next = new Batch(batch, toDispatch, callback, KafkaBatchLease.of(toDispatch, lease));
         current = next;
         next.dispatch(toDispatch);
         return false;
+    }
+
+    /** Whether the delivery is in a batch not done yet, as the journal says of a delivery taken and not done. */
+    boolean isNotDone(String deliveryName) {
+        return notDone.contains(deliveryName);
     }
 
     private final class Batch {
@@ -150,6 +158,7 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
                     current = null;
                     commit();
                 }
+                forget();
                 callback.done(false);
             } else if (lease.isLost()) {
                 giveUp();
@@ -186,7 +195,12 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport implements Dispatch
         /** Stopped while waiting to dispatch some again: the batch ends uncommitted, read again at the next start. */
         void abandon(String why) {
             batch.setException(new IllegalStateException(why + "; they stay in the topic"));
+            forget();
             callback.done(false);
+        }
+
+        private void forget() {
+            records.forEach(record -> notDone.remove(deliveryName(record)));
         }
 
         /**

@@ -1,6 +1,7 @@
 package titorelay.inbox;
 
 import java.nio.file.Path;
+import java.util.function.Predicate;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,23 +35,28 @@ public final class InboxWiring implements CamelConfiguration {
         // A lost record only means a delivery dispatched again (the sinks skip what they did): no fsync per delivery.
         IdempotentRepository dispatchedDeliveries = DedupeStore.repository(camelContext, "dispatch", false);
         registry.bind("dispatchedDeliveries", dispatchedDeliveries);
-        InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("dead-letters"),
-                settings.longInteger("relay.inbox.journal-segment-bytes"),
-                settings.integer("relay.dispatch.max-in-flight"),
-                settings.longInteger("relay.dispatch.redelivery-delay-ms"), dispatchedDeliveries);
-        journal.setCommitTimeoutMs(settings.longInteger("relay.inbox.commit-timeout-ms"));
-        camelContext.addService(journal);
-        registry.bind("inboxJournal", journal);
+        Predicate<String> waitingInInbox;
         if (KafkaInboxSettings.chosen(settings)) { // relay.inbox.kind=kafka: the inbox is a topic several relays share
-            registry.bind("storeInInbox", KafkaInbox.wire(camelContext, settings));
+            // No journal: webhooks and replays (the replay route's storeInInbox) go to the topic, dispatch reads it.
+            KafkaInbox.Wired kafka = KafkaInbox.wire(camelContext, settings);
+            registry.bind("storeInInbox", kafka.storeInInbox());
+            waitingInInbox = kafka.notDone();
         } else {
+            InboxJournal journal = new InboxJournal(dataDir.resolve("inbox-journal"), dataDir.resolve("dead-letters"),
+                    settings.longInteger("relay.inbox.journal-segment-bytes"),
+                    settings.integer("relay.dispatch.max-in-flight"),
+                    settings.longInteger("relay.dispatch.redelivery-delay-ms"), dispatchedDeliveries);
+            journal.setCommitTimeoutMs(settings.longInteger("relay.inbox.commit-timeout-ms"));
+            camelContext.addService(journal);
+            registry.bind("inboxJournal", journal);
             registry.bind("storeInInbox", journal.storeInInbox());
             HealthCheckRegistry.get(camelContext).register(new InboxJournalHealth(journal));
+            // routes/dispatch.yaml reads the journal through this endpoint: inbox-journal:dispatch
+            registry.bind("inbox-journal", new InboxJournalComponent(journal));
+            countedOnceStarted(camelContext, journal);
+            waitingInInbox = journal::isWaiting;
         }
-        // routes/dispatch.yaml reads the journal through this endpoint: inbox-journal:dispatch
-        registry.bind("inbox-journal", new InboxJournalComponent(journal));
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
-        countedOnceStarted(camelContext, journal);
 
         registry.bind("deliveriesInFlight", inFlight);
         registry.bind("forgetInFlight", inFlight.forget());
@@ -63,7 +69,7 @@ public final class InboxWiring implements CamelConfiguration {
                 logFailedTry.process(exchange);
             }
         }));
-        DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"), journal::isWaiting);
+        DeadLetterHealth deadLetterHealth = new DeadLetterHealth(dataDir.resolve("dead-letters"), waitingInInbox);
         HealthCheckRegistry.get(camelContext).register(deadLetterHealth);
         registry.bind("deadLetterNotKept", deadLetterHealth.notKept());
 

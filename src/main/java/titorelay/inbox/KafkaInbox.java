@@ -1,7 +1,11 @@
 package titorelay.inbox;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
@@ -16,17 +20,29 @@ import titorelay.settings.Settings;
  */
 final class KafkaInbox {
 
+    private static final AtomicInteger RELAYS_STARTED = new AtomicInteger();
+
     private KafkaInbox() {
     }
 
-    /** Sets up the client, the topic's consumer route and dispatch's endpoint; returns the ingress step. */
-    static AsyncProcessor wire(CamelContext camelContext, Settings settings) throws Exception {
+    /**
+     * @param storeInInbox the ingress step
+     * @param notDone      whether a delivery of that name is in a batch of dispatch not done yet
+     */
+    record Wired(AsyncProcessor storeInInbox, Predicate<String> notDone) {
+    }
+
+    /** Sets up the client, the topic's consumer route and dispatch's endpoint. */
+    static Wired wire(CamelContext camelContext, Settings settings) throws Exception {
         KafkaInboxSettings kafka = KafkaInboxSettings.of(camelContext, System.getenv());
         // The brokers and the security settings, for the producer and the consumer alike; set here, never in an
         // endpoint URI, which Camel may show.
         KafkaComponent component = camelContext.getComponent("kafka", KafkaComponent.class);
         component.getConfiguration().setBrokers(kafka.brokers());
         component.getConfiguration().setAdditionalProperties(new HashMap<>(kafka.security()));
+        // A client id of this relay's own, by which the consumer group's description says which partitions it has.
+        String clientId = clientId(settings);
+        component.getConfiguration().setClientId(clientId);
 
         // routes/dispatch.yaml reads {{relay.inbox.uri}}: here the batches of the topic's consumer.
         camelContext.getPropertiesComponent().addOverrideProperty("relay.inbox.uri", KafkaInboxRoute.DISPATCH);
@@ -39,11 +55,35 @@ final class KafkaInbox {
         camelContext.getRegistry().bind(DispatchOwnership.BOUND_AS, DispatchOwnership.class, dispatchBatch);
         KafkaInboxRoute.add(camelContext, kafka, dispatchBatch);
 
-        HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(kafka));
+        KafkaInboxMonitor monitor = new KafkaInboxMonitor(camelContext, kafka, clientId,
+                atLeast(settings, "relay.kafka.check-interval-ms", 100));
+        camelContext.addService(monitor);
+        HealthCheckRegistry.get(camelContext).register(new KafkaInboxHealth(monitor));
 
         String spreadsheet = settings.text("sheets.spreadsheet-id").strip();
-        SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet);
+        SendToKafkaInbox toKafka = new SendToKafkaInbox(camelContext, kafka, spreadsheet.isEmpty() ? "csv" : spreadsheet,
+                atLeast(settings, "relay.kafka.max-block-ms", 0));
         camelContext.addService(toKafka);
-        return toKafka;
+        return new Wired(toKafka, dispatchBatch::isNotDone);
+    }
+
+    private static int atLeast(Settings settings, String key, int least) {
+        int value = settings.integer(key);
+        if (value < least) {
+            throw new IllegalArgumentException(key + " must be at least " + least + ", not " + value);
+        }
+        return value;
+    }
+
+    /** camel.main.name, the host and the process, and a number for each relay this process started. */
+    private static String clientId(Settings settings) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return settings.text("camel.main.name", "tito-relay") + "-" + host + "-" + ProcessHandle.current().pid() + "-"
+               + RELAYS_STARTED.incrementAndGet();
     }
 }

@@ -1,6 +1,7 @@
 package titorelay.inbox;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProducer;
@@ -8,9 +9,14 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.component.kafka.KafkaProducer;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ingress step storeInInbox with {@code relay.inbox.kind=kafka}: sends the sealed envelope in the body (the bytes
@@ -24,12 +30,17 @@ import org.apache.camel.support.service.ServiceHelper;
  */
 final class SendToKafkaInbox extends AsyncProcessorSupport {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SendToKafkaInbox.class);
+    /** How long the start waits for the topic's metadata (the relay starts all the same without it). */
+    private static final long START_WAIT_MS = 3000;
+
     /** The record header with the delivery's name (its file name in the journal, and of its dead letter). */
     static final String DELIVERY_NAME = "Tito-Delivery-Name";
 
     private final CamelContext camelContext;
     private final KafkaInboxSettings settings;
     private final String recordKey;
+    private final int maxBlockMs;
     private AsyncProducer producer;
 
     /**
@@ -38,11 +49,13 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
      *                  writes that spreadsheet, and one ticket's or registration's deliveries stay in order. Sheets
      *                  takes a write a second per spreadsheet, so spreading one spreadsheet's rows over partitions
      *                  would only let relays race on it.
+     * @param maxBlockMs the longest a send may hold its thread (relay.kafka.max-block-ms)
      */
-    SendToKafkaInbox(CamelContext camelContext, KafkaInboxSettings settings, String recordKey) {
+    SendToKafkaInbox(CamelContext camelContext, KafkaInboxSettings settings, String recordKey, int maxBlockMs) {
         this.camelContext = camelContext;
         this.settings = settings;
         this.recordKey = recordKey;
+        this.maxBlockMs = maxBlockMs;
     }
 
     @Override
@@ -54,14 +67,46 @@ final class SendToKafkaInbox extends AsyncProcessorSupport {
         // The sends of the requests arriving together share a produce request, as they share an fsync in the journal.
         configuration.setLingerMs(settings.lingerMs());
         // A webhook the broker has not acknowledged by then fails (503), broker down or slow: delivery.timeout.ms
-        // bounds the wait for the acknowledgement, max.block.ms the wait for the topic's metadata or buffer room.
+        // bounds the wait for the acknowledgement, which holds no thread.
         configuration.setDeliveryTimeoutMs(settings.ackTimeoutMs());
         configuration.setRequestTimeoutMs(settings.ackTimeoutMs() - settings.lingerMs());
-        configuration.setMaxBlockMs(settings.ackTimeoutMs());
+        // The producer's send waits on the calling thread, a worker of the webhook port, for the topic's metadata
+        // (never fetched while the brokers could not be reached) or for room in its buffer: a short bound, so that a
+        // broker away parks no worker for long (the webhook is answered 503), rather than the acknowledgement's.
+        configuration.setMaxBlockMs(maxBlockMs);
         configuration.setValueSerializer("org.apache.kafka.common.serialization.ByteArraySerializer");
         configuration.setRecordMetadata(false);
         producer = endpoint.createAsyncProducer();
         ServiceHelper.startService(producer);
+        fetchMetadata(((KafkaProducer) producer).getKafkaProducer());
+    }
+
+    /**
+     * The topic's metadata now, so that the first webhooks find it (and a missing topic or an unreachable broker is in
+     * the log at start): a first fetch from a JVM just started takes longer than relay.kafka.max-block-ms, so it is
+     * asked again for up to {@link #START_WAIT_MS}. Not fatal: the producer goes on asking for it in the background,
+     * and the inbox health check says what is wrong meanwhile.
+     */
+    private void fetchMetadata(org.apache.kafka.clients.producer.Producer<?, ?> client) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_WAIT_MS);
+        while (true) {
+            try {
+                LOG.info("The Kafka inbox topic {} has {} partition(s)", settings.topic(),
+                        client.partitionsFor(settings.topic()).size());
+                return;
+            } catch (TimeoutException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.warn("The Kafka inbox topic {} was not fetched from the brokers within {} ms at start ({}); "
+                             + "the producer goes on asking for it, and webhooks are answered 503 until it has it",
+                            settings.topic(), START_WAIT_MS, e.toString());
+                    return;
+                }
+            } catch (KafkaException e) {
+                LOG.warn("Cannot fetch the Kafka inbox topic {} from the brokers at start: {}", settings.topic(),
+                        e.toString());
+                return;
+            }
+        }
     }
 
     @Override

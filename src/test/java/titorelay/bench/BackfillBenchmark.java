@@ -25,7 +25,7 @@ public final class BackfillBenchmark {
     public static void main(String[] args) throws Exception {
         int tickets = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         long flushIntervalMs = 1_000;
-        Path work = Files.createTempDirectory("backfill-bench");
+        Path work = BenchRelay.workDirectory("backfill-bench");
         int managementPort = TestRelay.freePort();
 
         try (SheetsEmulator google = SheetsEmulator.start();

@@ -20,6 +20,22 @@ import titorelay.signature.TitoSignature;
 /** What the benchmarks share: the relay as a separate JVM, wrk, the relay's metrics, and /proc. */
 final class BenchRelay {
 
+    /**
+     * A new directory for a benchmark's relay, its data and its webhooks, deleted when the benchmark's JVM exits: a
+     * phase writes a gigabyte or more, and bench/run runs several.
+     */
+    static Path workDirectory(String prefix) throws java.io.IOException {
+        Path work = Files.createTempDirectory(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var paths = Files.walk(work)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (java.io.IOException | RuntimeException e) {
+                System.err.println("Could not delete " + work + ": " + e);
+            }
+        }, "delete-" + prefix));
+        return work;
+    }
+
     static final String TOKEN = "bench-token";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

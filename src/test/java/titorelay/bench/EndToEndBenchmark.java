@@ -28,10 +28,13 @@ public final class EndToEndBenchmark {
     private static final String SPREADSHEET = "bench-sheet";
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        int connections = args.length > 1 ? Integer.parseInt(args[1]) : 32;
-        boolean google = args.length > 2 && args[2].equals("google");
-        Path work = Files.createTempDirectory("end-to-end-bench");
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 30, args.length > 1 ? Integer.parseInt(args[1]) : 32,
+                args.length > 2 && args[2].equals("google"), BenchInbox.journal());
+    }
+
+    /** The measurements, against a relay keeping webhooks in {@code inbox}. */
+    static void run(int seconds, int connections, boolean google, BenchInbox inbox) throws Exception {
+        Path work = BenchRelay.workDirectory("end-to-end-bench");
         // Distinct tickets: more than the relay can take in the phase, so that none is sent twice.
         int perSecond = 9_000;
         Path warmUpWebhooks = work.resolve("warm-up.tsv");
@@ -54,6 +57,7 @@ public final class EndToEndBenchmark {
             if (!extra.isEmpty()) {
                 settings.addAll(List.of(extra.split("\\s+")));
             }
+            settings.addAll(inbox.settings());
             if (google) {
                 sheets.createSpreadsheet(SPREADSHEET);
                 settings.addAll(List.of("sheets.spreadsheet-id=" + SPREADSHEET, "sheets.root-url=" + sheets.rootUrl(),
@@ -67,18 +71,18 @@ public final class EndToEndBenchmark {
                 // Warm-up of both routes (the JIT compiler), then the warm-up's deliveries all processed.
                 BenchRelay.wrk(base + "/bench/verify-only", warmUpWebhooks, 5, connections);
                 BenchRelay.wrk(base + "/webhooks/tito", warmUpWebhooks, 5, connections);
-                long warmUp = acknowledged(managementPort);
+                long warmUp = acknowledged(managementPort, inbox);
                 awaitProcessed(managementPort, warmUp);
                 Map<String, Object> baseline = BenchRelay.wrk(base + "/bench/verify-only", webhooks, 10, connections);
 
-                Sampler sampler = new Sampler(managementPort);
+                Sampler sampler = new Sampler(managementPort, inbox.acknowledgedMetric());
                 Map<String, long[]> ticksBefore = BenchRelay.threadTicks(relay.pid());
                 long loadStart = System.nanoTime();
                 sampler.start();
                 Map<String, Object> durable = BenchRelay.wrk(base + "/webhooks/tito", webhooks, seconds, connections);
                 long loadEnd = System.nanoTime();
                 // The relay's count: a request wrk gave up on at the end of its phase may still have been stored.
-                long acknowledged = acknowledged(managementPort) - warmUp;
+                long acknowledged = acknowledged(managementPort, inbox) - warmUp;
                 awaitProcessed(managementPort, warmUp + acknowledged);
                 long drained = System.nanoTime();
                 sampler.stop();
@@ -106,7 +110,7 @@ public final class EndToEndBenchmark {
                 long backlogThird = backlogAt(backlog, firstAck, loadSeconds / 3);
                 long backlogEnd = backlogAt(backlog, firstAck, loadSeconds);
 
-                System.out.println("| measure (" + (google ? "Sheets emulator" : "CSV sheet") + ", " + connections
+                System.out.println("| measure (" + inbox.label() + ", " + (google ? "Sheets emulator" : "CSV sheet") + ", " + connections
                                    + " connections, " + seconds + " s of load) | value |");
                 System.out.println("|---|---|");
                 System.out.printf("| verify-only baseline, same run | %.0f req/s |%n", baselineRate);
@@ -167,16 +171,16 @@ public final class EndToEndBenchmark {
     }
 
     /**
-     * Deliveries committed to the inbox journal since start (each answered 2xx, or about to be), once the count has
-     * stopped moving: requests wrk left in flight at the end of its phase still commit.
+     * Deliveries stored in the inbox since start (each answered 2xx, or about to be), once the count has stopped
+     * moving: requests wrk left in flight at the end of its phase still commit.
      */
-    private static long acknowledged(int managementPort) throws Exception {
+    private static long acknowledged(int managementPort, BenchInbox inbox) throws Exception {
         long last = -1;
-        long now = (long) BenchRelay.metric(BenchRelay.metrics(managementPort), "tito_inbox_journal_records_total");
+        long now = (long) BenchRelay.metric(BenchRelay.metrics(managementPort), inbox.acknowledgedMetric());
         while (now != last) {
             Thread.sleep(300);
             last = now;
-            now = (long) BenchRelay.metric(BenchRelay.metrics(managementPort), "tito_inbox_journal_records_total");
+            now = (long) BenchRelay.metric(BenchRelay.metrics(managementPort), inbox.acknowledgedMetric());
         }
         return now;
     }
@@ -193,8 +197,9 @@ public final class EndToEndBenchmark {
 
     /**
      * CPU time over the phase, in µs: ingress (the Vert.x threads, and the inbox journal's committer, completer and
-     * watchdog, whose names /proc cuts to "inbox-journal-c" and "-w"), the JVM's own, and all others (dispatch's
-     * journal reader "inbox-journal-d", the sinks, the delivery log's writer); then the delivery log's writer alone.
+     * watchdog, whose names /proc cuts to "inbox-journal-c" and "-w", or the Kafka producer's sender,
+     * "kafka-producer-"), the JVM's own, and all others (dispatch's journal reader "inbox-journal-d" or Kafka consumer,
+     * the sinks, the delivery log's writer); then the delivery log's writer alone.
      */
     private static long[] cpuMicros(Map<String, long[]> before, Map<String, long[]> after) {
         long[] micros = new long[4];
@@ -202,7 +207,7 @@ public final class EndToEndBenchmark {
             long used = (ticks[0] - before.getOrDefault(thread, new long[] {0})[0]) * TICK_MICROS;
             String name = thread.substring(thread.indexOf(' ') + 1);
             boolean ingress = name.startsWith("vert.x") || name.startsWith("inbox-journal-c")
-                              || name.startsWith("inbox-journal-w");
+                              || name.startsWith("inbox-journal-w") || name.startsWith("kafka-producer-");
             int kind = ingress ? 0 : jvm(name) ? 2 : 1;
             micros[kind] += used;
             if (name.startsWith("delivery-log-wr")) {
@@ -235,14 +240,16 @@ public final class EndToEndBenchmark {
      */
     private static final class Sampler implements Runnable {
         private final int managementPort;
+        private final String acknowledgedMetric;
         private final List<long[]> samples = new CopyOnWriteArrayList<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicReference<Exception> failure = new AtomicReference<>();
         private volatile long firstAcknowledged;
         private Thread thread;
 
-        Sampler(int managementPort) {
+        Sampler(int managementPort, String acknowledgedMetric) {
             this.managementPort = managementPort;
+            this.acknowledgedMetric = acknowledgedMetric;
         }
 
         void start() {
@@ -274,7 +281,7 @@ public final class EndToEndBenchmark {
                 while (running.get()) {
                     long now = System.nanoTime();
                     String metrics = BenchRelay.metrics(managementPort);
-                    double acknowledged = BenchRelay.metric(metrics, "tito_inbox_journal_records_total");
+                    double acknowledged = BenchRelay.metric(metrics, acknowledgedMetric);
                     double processed = BenchRelay.metric(metrics, "tito_webhooks_processed_total")
                                        + BenchRelay.metric(metrics, "tito_webhooks_duplicates_total");
                     if (before < 0) {

@@ -8,7 +8,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import titorelay.inbox.InboxJournal;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
@@ -25,22 +24,28 @@ public final class IngestBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        int connections = args.length > 1 ? Integer.parseInt(args[1]) : 32;
-        Path work = Files.createTempDirectory("ingest-bench");
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 10, args.length > 1 ? Integer.parseInt(args[1]) : 32,
+                BenchInbox.journal());
+    }
+
+    /** The measurements, against a relay keeping webhooks in {@code inbox}. */
+    static void run(int seconds, int connections, BenchInbox inbox) throws Exception {
+        Path work = BenchRelay.workDirectory("ingest-bench");
         Path webhooks = work.resolve("webhooks.tsv");
         writeSignedWebhooks(webhooks, 12_000 * seconds);
 
         int port = TestRelay.freePort();
         int managementPort = TestRelay.freePort();
         long launched = System.nanoTime();
-        Process relay = BenchRelay.start(work, List.of("camel.server.port=" + port,
+        List<String> settings = new ArrayList<>(List.of("camel.server.port=" + port,
                 "camel.management.port=" + managementPort,
                 "relay.data-dir=" + work.resolve("data"),
                 "tito.security-tokens=" + BenchRelay.TOKEN,
                 "relay.dispatch.auto-start=false",
                 "camel.main.routes-include-pattern=file:routes/*.yaml,file:bench/baseline-route.yaml",
                 "camel.main.routes-reload-enabled=false"));
+        settings.addAll(inbox.settings());
+        Process relay = BenchRelay.start(work, settings);
         try {
             double startSeconds = BenchRelay.awaitHealthy(managementPort, launched);
             String base = "http://127.0.0.1:" + port;
@@ -49,17 +54,17 @@ public final class IngestBenchmark {
             BenchRelay.wrk(base + "/webhooks/tito", webhooks, warmUp, connections);
             BenchRelay.wrk(base + "/bench/verify-only", webhooks, warmUp, connections);
             Map<String, Object> baseline = BenchRelay.wrk(base + "/bench/verify-only", webhooks, seconds, connections);
-            double[] journalBefore = journalCounters(managementPort);
+            double[] storedBefore = storeCounters(managementPort, inbox);
             Map<String, Object> durable = BenchRelay.wrk(base + "/webhooks/tito", webhooks, seconds, connections);
-            double[] journalAfter = journalCounters(managementPort);
-            double fsyncs = journalAfter[0] - journalBefore[0];
-            double journaled = journalAfter[1] - journalBefore[1];
+            double[] storedAfter = storeCounters(managementPort, inbox);
+            double groups = storedAfter[0] - storedBefore[0];
+            double stored = storedAfter[1] - storedBefore[1];
             long peakRssKb = BenchRelay.peakRssKb(relay.pid());
-            long waiting = InboxJournal.waitingIn(work.resolve("data").resolve("inbox-journal")).size();
+            long waiting = inbox.waiting().in(work.resolve("data"));
 
             double baselineRate = BenchRelay.rate(baseline);
             double durableRate = BenchRelay.rate(durable);
-            System.out.println("| measure | baseline: verify only | durable ingress (fsync'd) |");
+            System.out.println("| measure | baseline: verify only | durable ingress, " + inbox.label() + " |");
             System.out.println("|---|---|---|");
             System.out.printf("| acknowledged webhooks/s (%d connections, %d s) | %.0f | %.0f |%n", connections, seconds,
                     baselineRate, durableRate);
@@ -67,10 +72,10 @@ public final class IngestBenchmark {
             System.out.printf("| non-2xx answers / socket errors | %s / %s | %s / %s |%n", baseline.get("non2xx"),
                     baseline.get("socket_errors"), durable.get("non2xx"), durable.get("socket_errors"));
             System.out.printf("| durable / baseline rate | | %.2f |%n", durableRate / baselineRate);
-            System.out.printf("| inbox journal fsyncs (group commit) | | %.0f for %.0f webhooks, %.1f per fsync |%n",
-                    fsyncs, journaled, journaled / Math.max(1, fsyncs));
-            System.out.printf("| webhooks stored since start (journal) / waiting there for dispatch (paused) | | %.0f / %d |%n",
-                    journalAfter[1], waiting);
+            System.out.printf("| %s | | %.0f for %.0f webhooks, %.1f webhooks each |%n", inbox.groupsName(),
+                    groups, stored, stored / Math.max(1, groups));
+            System.out.printf("| webhooks stored since start / waiting there for dispatch (paused) | | %.0f / %d |%n",
+                    storedAfter[1], waiting);
             System.out.printf("| relay peak RSS (-Xmx256m) | %d MB | |%n", peakRssKb / 1024);
             System.out.printf("| process start to health UP | %.2f s | |%n", startSeconds);
             System.out.println();
@@ -114,10 +119,9 @@ public final class IngestBenchmark {
         });
     }
 
-    /** The relay's own count of journal fsyncs and of webhooks committed, from its Prometheus metrics. */
-    private static double[] journalCounters(int managementPort) throws Exception {
+    /** The groups of stores (journal fsyncs, Kafka produce requests) and the webhooks stored so far. */
+    private static double[] storeCounters(int managementPort, BenchInbox inbox) throws Exception {
         String metrics = BenchRelay.metrics(managementPort);
-        return new double[] {BenchRelay.metric(metrics, "tito_inbox_journal_commits_total"),
-                BenchRelay.metric(metrics, "tito_inbox_journal_records_total")};
+        return new double[] {inbox.groups().applyAsDouble(metrics), BenchRelay.metric(metrics, inbox.acknowledgedMetric())};
     }
 }

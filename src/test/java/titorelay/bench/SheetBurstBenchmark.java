@@ -33,7 +33,7 @@ public final class SheetBurstBenchmark {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         long flushIntervalMs = 1_000;
-        Path work = Files.createTempDirectory("sheet-burst");
+        Path work = BenchRelay.workDirectory("sheet-burst");
         int port = TestRelay.freePort();
 
         try (SheetsEmulator google = SheetsEmulator.start()) {

@@ -49,6 +49,21 @@ class BodyFilesTest {
     }
 
     @Test
+    void bodiesAreGatheredAndWrittenTogetherByAFlush(@TempDir Path dir) throws Exception {
+        byte[] one = "{\"reference\":\"ONE\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] two = "{\"reference\":\"TWO\"}".getBytes(StandardCharsets.UTF_8);
+        try (BodyFiles bodies = new BodyFiles(dir)) {
+            BodyFiles.Ref refOne = bodies.append(one, DAY_ONE);
+            BodyFiles.Ref refTwo = bodies.append(two, DAY_ONE);
+            Path file = dir.resolve(refOne.file());
+            assertEquals(0, Files.size(file), "not written yet");
+            bodies.flush();
+            assertEquals(one.length + two.length, Files.size(file), "both in one write");
+            assertArrayEquals(two, BodyFiles.read(dir, refTwo.file(), refTwo.offset(), refTwo.length()));
+        }
+    }
+
+    @Test
     void aDaysFileIsDeletedOnceItsDayIsPastTheRetentionAndAGoneBodyReadsEmpty(@TempDir Path dir) throws Exception {
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
         BodyFiles.Ref old;

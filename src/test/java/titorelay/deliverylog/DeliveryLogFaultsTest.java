@@ -2,8 +2,6 @@ package titorelay.deliverylog;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,17 +26,11 @@ class DeliveryLogFaultsTest {
     @TempDir
     Path work;
 
-    @AfterEach
-    void releaseTheDatabase() {
-        FaultyDatabaseTrigger.release.countDown();
-        FaultyDatabaseTrigger.reset();
-    }
+    private final FaultyStore fault = new FaultyStore();
 
-    private static void sql(DeliveryLogView log, String statement) throws Exception {
-        try (Connection connection = ((DeliveryLog) log).database().getConnection();
-                Statement sql = connection.createStatement()) {
-            sql.execute(statement);
-        }
+    @AfterEach
+    void releaseTheStore() {
+        fault.release.countDown();
     }
 
     /** tito_delivery_log_dropped_total, as Prometheus reads it (a counter without labels). */
@@ -65,46 +57,45 @@ class DeliveryLogFaultsTest {
     }
 
     @Test
-    void aStalledThenBrokenDatabaseDropsAndCountsEventsWhileEveryDeliveryReachesTheSheet() throws Exception {
+    void aStalledThenBrokenStoreDropsAndCountsEventsWhileEveryDeliveryReachesTheSheet() throws Exception {
         try (LogCapture output = new LogCapture();
                 TestRelay relay = TestRelay.start(Files.createDirectories(work.resolve("data")),
                         Map.of("relay.delivery-log.queue-size", "4"))) {
             DeliveryLogView log = relay.camelContext().getRegistry()
                     .lookupByNameAndType("deliveryHistory", DeliveryLogView.class);
-            FaultyDatabaseTrigger.release = new CountDownLatch(1);
-            sql(log, "CREATE TRIGGER fault BEFORE INSERT ON delivery FOR EACH ROW CALL \""
-                     + FaultyDatabaseTrigger.class.getName() + "\"");
+            fault.release = new CountDownLatch(1);
+            ((DeliveryLog) log).store().faultBeforeEachNewLine(fault);
 
-            // The writer waits on the database (from the first line it writes): dispatch does not.
+            // The writer waits on the store (from the first line it writes): dispatch does not.
             List<String> stalled = new ArrayList<>(sendTickets(relay, "STALLED-A", 1));
-            await("the writer held by the database", DeliveryLogTest.PATIENCE,
-                    () -> FaultyDatabaseTrigger.stalled.get() == 1);
+            await("the writer held by the store", DeliveryLogTest.PATIENCE,
+                    () -> fault.stalled.get() == 1);
             stalled.addAll(sendTickets(relay, "STALLED-B", 12));
             await("every row in the sheet", DeliveryLogTest.PATIENCE, () -> uncheck(() -> sheetHolds(relay, stalled)));
-            assertEquals(1, FaultyDatabaseTrigger.stalled.get(), "the writer is still held by the database");
+            assertEquals(1, fault.stalled.get(), "the writer is still held by the store");
             await("the drops counted", DeliveryLogTest.PATIENCE,
                     () -> uncheck(() -> dropped(relay) > 0));
             assertTrue(output.lines().stream().anyMatch(line -> line.contains("WARN")
                     && line.contains("The delivery log dropped events (its queue is full")), "said once");
 
             // Then it fails outright: the writer drops what it had, and goes on.
-            FaultyDatabaseTrigger.fails = true;
-            FaultyDatabaseTrigger.release.countDown();
+            fault.fails = true;
+            fault.release.countDown();
             List<String> broken = sendTickets(relay, "BROKEN-", 3);
             await("every row in the sheet", DeliveryLogTest.PATIENCE, () -> uncheck(() -> sheetHolds(relay, broken)));
-            await("the database to have failed", DeliveryLogTest.PATIENCE,
-                    () -> FaultyDatabaseTrigger.failed.get() > 0);
+            await("the store to have failed", DeliveryLogTest.PATIENCE,
+                    () -> fault.failed.get() > 0);
+            // Everything the broken store was given is written or dropped (each failed write is followed by a pause).
+            await("the writer to have settled", DeliveryLogTest.PATIENCE, () -> ((DeliveryLog) log).settled());
 
             // Mended: the writer is still there, and logs what comes next.
-            FaultyDatabaseTrigger.fails = false;
-            sql(log, "DROP TRIGGER fault");
-            // What the broken database was given is gone by now (each failed write is followed by a pause).
-            await("the queue to empty", DeliveryLogTest.PATIENCE, () -> ((DeliveryLog) log).queued() == 0);
+            fault.fails = false;
+            ((DeliveryLog) log).store().faultBeforeEachNewLine(null);
             double dropped = dropped(relay);
             sendTickets(relay, "MENDED-", 1);
             DeliveryLogTest.awaitLine(log, "MENDED-0", Outcome.DONE);
             assertEquals(dropped, dropped(relay), "nothing dropped since");
-            assertEquals(0, log.count(new LogFilter(null, null, "BROKEN-")), "what the broken database lost");
+            assertEquals(0, log.count(new LogFilter(null, null, "BROKEN-")), "what the broken store lost");
             assertTrue(log.count(new LogFilter(null, null, "STALLED-")) < stalled.size(), "what the full queue lost");
             assertEquals(1, output.lines().stream().filter(line -> line.contains("The delivery log dropped events"))
                     .count(), "one warning a minute at most: " + dropped + " events dropped");
@@ -112,7 +103,7 @@ class DeliveryLogFaultsTest {
     }
 
     @Test
-    void turnedOffTheRelayWorksWithoutAnyDatabase() throws Exception {
+    void turnedOffTheRelayWorksWithoutAnyStore() throws Exception {
         Path data = Files.createDirectories(work.resolve("data"));
         Set<Thread> threadsBefore = Thread.getAllStackTraces().keySet();
         try (TestRelay relay = TestRelay.start(data, Map.of("relay.delivery-log.enabled", "false"))) {
@@ -122,7 +113,7 @@ class DeliveryLogFaultsTest {
             DeliveryLogView log = relay.camelContext().getRegistry()
                     .lookupByNameAndType("deliveryHistory", DeliveryLogView.class);
             assertEquals(0, log.count(LogFilter.all()), "the console's view of it is empty");
-            assertFalse(Files.exists(data.resolve("delivery-log")), "no database directory");
+            assertFalse(Files.exists(data.resolve("delivery-log")), "no delivery log directory");
             assertTrue(Thread.getAllStackTraces().keySet().stream().filter(thread -> !threadsBefore.contains(thread))
                     .noneMatch(thread -> thread.getName().equals("delivery-log-writer")), "no writer thread");
             assertFalse(relay.metrics().contains("tito_delivery_log_dropped_total"), "nor its counter");

@@ -25,6 +25,8 @@ import titorelay.support.Tickets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -69,7 +71,8 @@ class KafkaIngressTest {
             String name = new String(record.headers().lastHeader("Tito-Delivery-Name").value(), StandardCharsets.UTF_8);
             assertTrue(name.matches("\\d{8}T\\d{6}\\.\\d{3}Z-\\d{9}-ticket\\.updated\\.webhook"), name);
             assertEquals(1, Arrays.stream(record.headers().toArray()).count(), "no header of the request copied");
-            assertEquals(List.of(), relay.inbox(), "nothing in the journal");
+            assertNull(relay.camelContext().getRegistry().lookupByName("inboxJournal"), "no inbox journal");
+            assertFalse(relay.metrics().contains("tito_inbox_journal"), "no inbox journal metrics");
         }
     }
 
@@ -124,6 +127,10 @@ class KafkaIngressTest {
         assertStartFails(Map.of("relay.inbox.kind", "kafak"), "relay.inbox.kind must be journal or kafka, not 'kafak'");
         assertStartFails(Map.of("relay.inbox.kind", "kafka"),
                 "relay.inbox.kind=kafka needs relay.kafka.brokers (host:port,...)");
+        assertStartFails(Map.of("relay.inbox.kind", "kafka", "relay.kafka.brokers", broker.bootstrapServers(),
+                "relay.kafka.check-interval-ms", "0"), "relay.kafka.check-interval-ms must be at least 100, not 0");
+        assertStartFails(Map.of("relay.inbox.kind", "kafka", "relay.kafka.brokers", broker.bootstrapServers(),
+                "relay.kafka.max-block-ms", "-1"), "relay.kafka.max-block-ms must be at least 0, not -1");
     }
 
     private void assertStartFails(Map<String, String> settings, String message) {

@@ -140,6 +140,9 @@ public final class TestRelay implements AutoCloseable {
      */
     public List<StoredDelivery> inbox() {
         InboxJournal journal = camelContext().getRegistry().lookupByNameAndType("inboxJournal", InboxJournal.class);
+        if (journal == null) {
+            throw new IllegalStateException("this relay has no inbox journal (relay.inbox.kind=kafka)");
+        }
         try {
             return journal.waiting();
         } catch (IOException e) {
