@@ -1,6 +1,7 @@
 package titorelay.inbox;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,23 +39,33 @@ import org.slf4j.LoggerFactory;
  * relay.dispatch.redelivery-delay-ms, as the journal takes it again; the batch is not committed meanwhile. If the relay
  * stops first, the batch fails uncommitted, and is read again at the next start.
  */
-final class DispatchKafkaBatch extends AsyncProcessorSupport {
+final class DispatchKafkaBatch extends AsyncProcessorSupport implements DispatchOwnership {
 
     private static final Logger LOG = LoggerFactory.getLogger(DispatchKafkaBatch.class);
 
     private final CamelContext camelContext;
     private final String dispatchUri;
     private final long retryDelayMs;
+    private final Duration lease;
     private final Set<Batch> waiting = ConcurrentHashMap.newKeySet();
+    private final KafkaRewind rewind = new KafkaRewind();
+    /** Held while another thread than the consumer's uses the consumer (to confirm the lease, or to commit). */
+    private final Object consumerInUse = new Object();
+    /** The batch being dispatched, until it is committed or given up. */
+    private volatile Batch current;
     /** The names of the deliveries of the batches under way (not all done, not committed). */
     private final Set<String> notDone = ConcurrentHashMap.newKeySet();
     private AsyncProducer dispatch;
     private ScheduledExecutorService retries;
+    /** The consumer group's generation when the latest batch was polled: it changes whenever partitions were given out. */
+    private volatile long generation = -1;
 
-    DispatchKafkaBatch(CamelContext camelContext, String dispatchUri, long retryDelayMs) {
+    /** @param lease how long a confirmation that a batch's partitions are this relay's holds: less than the session */
+    DispatchKafkaBatch(CamelContext camelContext, String dispatchUri, long retryDelayMs, Duration lease) {
         this.camelContext = camelContext;
         this.dispatchUri = dispatchUri;
         this.retryDelayMs = retryDelayMs;
+        this.lease = lease;
     }
 
     @Override
@@ -68,7 +80,7 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
         camelContext.getExecutorServiceManager().shutdownNow(retries);
         for (Batch batch : waiting) {
             if (waiting.remove(batch)) {
-                batch.abandon();
+                batch.abandon("stopped before every delivery of the batch was done");
             }
         }
         ServiceHelper.stopAndShutdownService(dispatch);
@@ -85,8 +97,18 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
         for (Object record : records) {
             polled.add((Exchange) record);
         }
-        polled.forEach(record -> notDone.add(deliveryName(record)));
-        new Batch(batch, polled, callback).dispatch(polled);
+        // On the consumer's own thread (the only one that may use it now), before any of the batch reaches a sink.
+        Consumer<?, ?> consumer = KafkaBatchLease.consumerOf(polled.get(0));
+        generation = consumer.groupMetadata().generationId();
+        List<Exchange> toDispatch = rewind.toDispatch(consumer, polled);
+        if (toDispatch.isEmpty()) {
+            callback.done(true);
+            return true;
+        }
+        toDispatch.forEach(record -> notDone.add(deliveryName(record)));
+        Batch next = new Batch(batch, toDispatch, callback, KafkaBatchLease.of(toDispatch, lease));
+        current = next;
+        next.dispatch(toDispatch);
         return false;
     }
 
@@ -101,11 +123,13 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
         private final AsyncCallback callback;
         private final AtomicInteger pending = new AtomicInteger();
         private final Queue<Exchange> failed = new ConcurrentLinkedQueue<>();
+        private final KafkaBatchLease lease;
 
-        Batch(Exchange batch, List<Exchange> records, AsyncCallback callback) {
+        Batch(Exchange batch, List<Exchange> records, AsyncCallback callback, KafkaBatchLease lease) {
             this.batch = batch;
             this.records = records;
             this.callback = callback;
+            this.lease = lease;
         }
 
         void dispatch(List<Exchange> some) {
@@ -130,11 +154,16 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
                 return;
             }
             if (failed.isEmpty()) {
-                commit();
+                synchronized (consumerInUse) {
+                    current = null;
+                    commit();
+                }
                 forget();
                 callback.done(false);
+            } else if (lease.isLost()) {
+                giveUp();
             } else if (!isRunAllowed() || camelContext.isStopping()) {
-                abandon();
+                abandon("stopped before every delivery of the batch was done");
             } else {
                 List<Exchange> again = new ArrayList<>(failed);
                 failed.clear();
@@ -149,10 +178,23 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
             }
         }
 
+        /**
+         * Its partitions could not be confirmed as this relay's: the batch ends uncommitted, read again from its start
+         * by whichever relay owns them (this one too, if the group gives them back).
+         */
+        private void giveUp() {
+            LOG.warn("Gave up a batch of {} deliveries of the Kafka inbox, uncommitted: its partitions may be another "
+                     + "relay's now", records.size());
+            synchronized (consumerInUse) {
+                current = null;
+            }
+            rewind.after(lease);
+            abandon("its partitions could not be confirmed as this relay's");
+        }
+
         /** Stopped while waiting to dispatch some again: the batch ends uncommitted, read again at the next start. */
-        void abandon() {
-            batch.setException(new IllegalStateException("stopped before every delivery of the batch was done; "
-                                                         + "they stay in the topic"));
+        void abandon(String why) {
+            batch.setException(new IllegalStateException(why + "; they stay in the topic"));
             forget();
             callback.done(false);
         }
@@ -182,6 +224,29 @@ final class DispatchKafkaBatch extends AsyncProcessorSupport {
                              + "will be read again, and dropped as repeats): {}", partition, e.toString());
                 }
             });
+        }
+    }
+
+    /**
+     * The consumer group's generation of the latest batch: partitions given out again (a relay joined, left, or was
+     * found dead) may have brought this relay a partition that another dispatched meanwhile.
+     */
+    @Override
+    public long term() {
+        return generation;
+    }
+
+    /**
+     * Just before a spreadsheet write: the batch being dispatched is still this relay's (see {@link KafkaBatchLease}).
+     * With none (the rows of the Tito API's mirror), nothing of the inbox is written.
+     */
+    @Override
+    public void confirm() throws DispatchOwnershipLost {
+        synchronized (consumerInUse) {
+            Batch batch = current;
+            if (batch != null) {
+                batch.lease.confirm();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package titorelay.inbox;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -45,9 +46,13 @@ final class KafkaInbox {
 
         // routes/dispatch.yaml reads {{relay.inbox.uri}}: here the batches of the topic's consumer.
         camelContext.getPropertiesComponent().addOverrideProperty("relay.inbox.uri", KafkaInboxRoute.DISPATCH);
+        // A batch's partitions, confirmed as this relay's before a spreadsheet write, are taken as its own for half a
+        // session: the group cannot have given them to another relay sooner.
         DispatchKafkaBatch dispatchBatch = new DispatchKafkaBatch(camelContext, KafkaInboxRoute.DISPATCH,
-                settings.longInteger("relay.dispatch.redelivery-delay-ms"));
+                settings.longInteger("relay.dispatch.redelivery-delay-ms"), Duration.ofMillis(kafka.sessionTimeoutMs() / 2));
         camelContext.addService(dispatchBatch);
+        // The spreadsheet reads the sheet again when this relay may have got a partition that another dispatched.
+        camelContext.getRegistry().bind(DispatchOwnership.BOUND_AS, DispatchOwnership.class, dispatchBatch);
         KafkaInboxRoute.add(camelContext, kafka, dispatchBatch);
 
         KafkaInboxMonitor monitor = new KafkaInboxMonitor(camelContext, kafka, clientId,

@@ -31,7 +31,9 @@ final class KafkaInboxRoute {
              + "&batchingIntervalMs=100&pollTimeoutMs=100"
              + "&allowManualCommit=true&autoCommitEnable=false"
              // A killed relay's partitions go to another after this long without its heartbeats.
-             + "&sessionTimeoutMs=" + settings.sessionTimeoutMs())
+             + "&sessionTimeoutMs=" + settings.sessionTimeoutMs()
+             // Heartbeats a third of that apart, as Kafka advises (its default, 3 s, would miss a session shorter than 3 s).
+             + "&heartbeatIntervalMs=" + Math.max(1, settings.sessionTimeoutMs() / 3))
                 .routeId("kafka-inbox")
                 .autoStartup("{{relay.dispatch.auto-start}}")
                 .process(dispatchBatch));

@@ -18,6 +18,8 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.inbox.DispatchOwnership;
+import titorelay.inbox.DispatchOwnershipLost;
 import titorelay.inbox.SinkFailedException;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.threads.ThreadFailures;
@@ -63,6 +65,10 @@ public final class SpreadsheetSink extends ServiceSupport {
     private Waiting firstArrival;
     /** What is left to write of a batch Google refused (400). Writer thread only. */
     private final RefusedBatch<Waiting> refused = new RefusedBatch<>();
+    /** Says when another relay may have written the sheet since the book was read (then it is read again). */
+    private DispatchOwnership ownership = () -> 0;
+    /** The ownership's term when the book was read. Writer thread only. */
+    private long bookTerm;
 
     public SpreadsheetSink(SheetColumns columns, Spreadsheet sheet, long flushIntervalMs, long maxBackoffMs, int maxWaiting) {
         this.columns = columns;
@@ -71,6 +77,11 @@ public final class SpreadsheetSink extends ServiceSupport {
         this.maxBackoffMs = maxBackoffMs;
         this.room = new Semaphore(maxWaiting);
         this.book = new SheetBook(columns);
+    }
+
+    /** Before the start: with several relays, the book is read again whenever this one may not have been the only writer. */
+    public void setOwnership(DispatchOwnership ownership) {
+        this.ownership = ownership;
     }
 
     /** The processor routes/spreadsheet.yaml calls: completes when this webhook's rows are in the sheet. */
@@ -182,6 +193,12 @@ public final class SpreadsheetSink extends ServiceSupport {
                 continue;
             }
             try {
+                long term = ownership.term();
+                if (term != bookTerm && batch.isEmpty() && !refused.hasParts()) {
+                    // Another relay may have written rows since they were read: their age checks need them as they are.
+                    book.reset();
+                    bookTerm = term;
+                }
                 if (!book.isLoaded()) {
                     book.load(sheet);
                 }
@@ -196,6 +213,8 @@ public final class SpreadsheetSink extends ServiceSupport {
                 List<CellRange> cells = book.pendingWrites(sheet);
                 lastWrite = System.currentTimeMillis();
                 if (!cells.isEmpty()) {
+                    // Only while what it dispatches is still this relay's: never beside another relay's writes.
+                    ownership.confirm();
                     sheet.write(cells);
                 }
                 book.written();
@@ -206,6 +225,18 @@ public final class SpreadsheetSink extends ServiceSupport {
                 if (problem.getAndSet(null) != null) {
                     LOG.info("{} is writable again", sheet.describe());
                 }
+            } catch (DispatchOwnershipLost lost) {
+                // Not written: another relay may have these webhooks now, and writes their rows itself. They go back
+                // to dispatch, which gives them up uncommitted; what was read of the sheet is stale.
+                LOG.warn("Not writing {} row change(s) to {}: {}", batch.size(), sheet.describe(), lost.getMessage());
+                book.reset();
+                refused.settled();
+                for (Waiting next; (next = nextArrival()) != null; ) {
+                    batch.add(next);
+                }
+                complete(batch, lost);
+                batch = new ArrayList<>();
+                backoff = 0;
             } catch (Exception | Error failure) {
                 // An Error too fails the waiting webhooks back to dispatch and turns health DOWN; the loop goes on.
                 ThreadFailures.exitIfFatal("The spreadsheet writer", failure);

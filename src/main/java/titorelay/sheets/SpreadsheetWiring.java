@@ -9,6 +9,7 @@ import org.apache.camel.component.google.sheets.GoogleSheetsConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
+import titorelay.inbox.DispatchOwnership;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 import titorelay.storage.OwnerOnly;
@@ -33,6 +34,7 @@ public final class SpreadsheetWiring implements CamelConfiguration {
                 settings.longInteger("sheets.flush-interval-ms"),
                 settings.longInteger("sheets.max-backoff-ms"),
                 settings.integer("sheets.max-waiting"));
+        sink.setOwnership(DispatchOwnership.of(camelContext));
         camelContext.addService(sink); // a Camel service, so it flushes on stop
         camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override

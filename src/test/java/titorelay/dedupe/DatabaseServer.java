@@ -20,14 +20,29 @@ import titorelay.support.TestRelay;
  * unless told otherwise), with one database whose administrator is {@link #USER} with {@link #PASSWORD}. Started
  * before each test and stopped after it, when registered with {@code @RegisterExtension}.
  */
-final class DatabaseServer implements BeforeEachCallback, AfterEachCallback {
+public final class DatabaseServer implements BeforeEachCallback, AfterEachCallback {
 
-    static final String USER = "relay";
-    static final String PASSWORD = "Dd-s3cret-9f2c";
+    public static final String USER = "relay";
+    public static final String PASSWORD = "Dd-s3cret-9f2c";
 
     private Server server;
     private Path baseDir;
-    String url;
+    public String url;
+
+    /** Every record's name, as the relays named them. */
+    public Set<String> records() {
+        Set<String> names = new TreeSet<>();
+        try (Connection connection = DriverManager.getConnection(url, USER, PASSWORD);
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "SELECT DISTINCT processorName FROM CAMEL_MESSAGEPROCESSED")) {
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return names;
+    }
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
@@ -40,10 +55,17 @@ final class DatabaseServer implements BeforeEachCallback, AfterEachCallback {
 
     /** The delivery keys the relays recorded as dispatched, read as any other client of the server would. */
     Set<String> dispatchedKeys() {
+        return keys("dispatch");
+    }
+
+    /** The keys the relays recorded in one record of the dedupe store (dispatch, organizer-email, ...). */
+    public Set<String> keys(String record) {
         Set<String> keys = new TreeSet<>();
         try (Connection connection = DriverManager.getConnection(url, USER, PASSWORD);
-             ResultSet rows = connection.createStatement().executeQuery(
-                     "SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE processorName = 'dispatch'")) {
+             var query = connection.prepareStatement(
+                     "SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ?")) {
+            query.setString(1, record);
+            ResultSet rows = query.executeQuery();
             while (rows.next()) {
                 keys.add(rows.getString(1));
             }

@@ -6,10 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -75,8 +71,7 @@ class CrashLoopTest {
             // The kills run beside the sender; a restart that fails (the relay not healthy, with its log) fails the
             // test at once instead of leaving the sender to retry against no relay.
             long sendingFrom = System.nanoTime();
-            ExecutorService killer = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "killer"));
-            Future<?> kills = killer.submit(() -> {
+            TestRelay.runTogether("killer", () -> {
                 for (int kill = 1; kill <= KILLS; kill++) {
                     Thread.sleep(1000 + random.nextInt(2500));
                     assertEquals(RelayProcess.KILLED_BY_SIGKILL, relay.get().kill(),
@@ -87,20 +82,10 @@ class CrashLoopTest {
                     relay.set(RelayProcess.start(dataDir, "run" + kill, settings, port, managementPort));
                 }
                 return null;
-            });
-            killer.shutdown();
-            ExecutorService sending = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "sender"));
-            Future<?> sent = sending.submit(() -> {
+            }, "sender", () -> {
                 sender.sendAll(scenario.deliveries, 8);
                 return null;
             });
-            sending.shutdown();
-            try {
-                awaitBoth(kills, sent);
-            } finally {
-                killer.shutdownNow();
-                sending.shutdownNow();
-            }
             long acknowledgedAt = System.nanoTime();
             System.out.printf("CrashLoopTest: all acknowledged after %d attempts, %d kills, in %.1f s%n",
                     sender.attempts(), KILLS, (acknowledgedAt - sendingFrom) / 1e9);
@@ -142,23 +127,5 @@ class CrashLoopTest {
             }
             smtp.stop();
         }
-    }
-
-    /** Waits for both; the first to fail fails the test with its own exception (not a time-out of the other). */
-    private static void awaitBoth(Future<?> first, Future<?> second) throws Exception {
-        while (!(first.isDone() && second.isDone())) {
-            for (Future<?> task : List.of(first, second)) {
-                if (task.isDone()) {
-                    try {
-                        task.get();
-                    } catch (ExecutionException failed) {
-                        throw new AssertionError(failed.getCause().toString(), failed.getCause());
-                    }
-                }
-            }
-            Thread.sleep(100);
-        }
-        first.get();
-        second.get();
     }
 }

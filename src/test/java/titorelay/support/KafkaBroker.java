@@ -2,6 +2,7 @@ package titorelay.support;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,7 @@ import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -74,6 +76,8 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
                 .setConfigProp("min.insync.replicas", "1")
                 // A consumer group starts consuming at once, not after the 3 s that waits for more members.
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                // A killed relay's partitions go to the other after a session shorter than the broker's least (6 s).
+                .setConfigProp("group.min.session.timeout.ms", "1000")
                 .build();
         try {
             cluster.format();
@@ -121,6 +125,29 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
                 consumer.poll(Duration.ofMillis(100)).forEach(records::add);
             }
             return records;
+        }
+    }
+
+    /** A group's committed offsets on a topic, added up over its partitions (0 when none is committed). */
+    public long committed(String group, String topic) {
+        try (Admin admin = admin()) {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                    .filter(entry -> entry.getKey().topic().equals(topic) && entry.getValue() != null)
+                    .mapToLong(entry -> entry.getValue().offset()).sum();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the group's offsets", e);
+        }
+    }
+
+    /** A topic's end offsets, added up over its partitions: how many records it holds. */
+    public long endOffsets(String topic) {
+        try (Admin admin = admin()) {
+            Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(p -> partitions.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(partitions).all().get().values().stream().mapToLong(info -> info.offset()).sum();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the topic's offsets", e);
         }
     }
 

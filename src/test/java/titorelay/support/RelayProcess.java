@@ -171,6 +171,35 @@ public final class RelayProcess implements AutoCloseable {
         return process.waitFor();
     }
 
+    /** SIGSTOP: the whole process stands still (its Kafka heartbeats too), as in a long pause or a frozen machine. */
+    public void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT: it goes on from where {@link #pause} stopped it, not knowing it was stopped. */
+    public void resume() throws Exception {
+        if (process.isAlive()) {
+            signal("CONT");
+        }
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** The logs of the relays whose data directories are in {@code work}, kept in target/{@code into} for a person to read. */
+    public static void keepLogs(Path work, String into) throws IOException {
+        Path kept = Files.createDirectories(Path.of("target", into));
+        try (var logs = Files.list(work)) {
+            for (Path log : logs.filter(file -> file.toString().endsWith(".log")).toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     public List<String> logLines() throws IOException {
         return Files.readAllLines(log);
     }

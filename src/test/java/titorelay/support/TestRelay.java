@@ -13,6 +13,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -196,6 +202,43 @@ public final class TestRelay implements AutoCloseable {
                 throw new AssertionError("Timed out after " + timeout + " waiting for: " + what);
             }
             Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Runs two tasks side by side, each on a thread of its own, until both ended; the first to fail fails the test
+     * with its own exception (not a time-out of the other), and the other is interrupted.
+     */
+    public static void runTogether(String firstName, Callable<?> first, String secondName, Callable<?> second)
+            throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(2, new ThreadFactory() {
+            private final List<String> names = List.of(firstName, secondName);
+            private int next;
+
+            @Override
+            public synchronized Thread newThread(Runnable runnable) {
+                return new Thread(runnable, names.get(next++ % 2));
+            }
+        });
+        try {
+            List<Future<?>> tasks = List.of(threads.submit(first), threads.submit(second));
+            while (!tasks.stream().allMatch(Future::isDone)) {
+                for (Future<?> task : tasks) {
+                    if (task.isDone()) {
+                        try {
+                            task.get();
+                        } catch (ExecutionException failed) {
+                            throw new AssertionError(failed.getCause().toString(), failed.getCause());
+                        }
+                    }
+                }
+                Thread.sleep(100);
+            }
+            for (Future<?> task : tasks) {
+                task.get();
+            }
+        } finally {
+            threads.shutdownNow();
         }
     }
 
