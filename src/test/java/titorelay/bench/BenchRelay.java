@@ -22,10 +22,15 @@ final class BenchRelay {
 
     /**
      * A new directory for a benchmark's relay, its data and its webhooks, deleted when the benchmark's JVM exits: a
-     * phase writes a gigabyte or more, and bench/run runs several.
+     * phase writes a gigabyte or more, and bench/run runs several. With BENCH_KEEP set, it is kept (the relay's log is
+     * in it).
      */
     static Path workDirectory(String prefix) throws java.io.IOException {
         Path work = Files.createTempDirectory(prefix);
+        if (System.getenv("BENCH_KEEP") != null) {
+            System.err.println("Keeping " + work);
+            return work;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try (var paths = Files.walk(work)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TwoRelaysKafkaTest {
 
     private static final long SEED = Long.getLong("crash.seed", 20261128L);
-    private static final int KILLS_PER_RELAY = 3;
+    private static final int KILLS_PER_RELAY = 2;
     private static final String TOPIC = "two-relays";
     private static final String SHEET = "two-relays-sheet";
     private static final ObjectMapper JSON = new ObjectMapper();
