@@ -18,8 +18,9 @@ final class SinkHealth {
                            + " the service account as Editor. Deliveries wait in the inbox meanwhile.",
             "organizer-email", "Check mail.smtp.host, port, user and MAIL_SMTP_PASSWORD, and that the server accepts"
                                + " the sender. Emails are retried, then kept as dead letters.",
-            "inbox", "Check the disk under relay.data-dir: free space, permissions, errors in the log. Webhooks are"
-                     + " answered 503 meanwhile, so Tito sends them again later.",
+            "inbox", "With the journal, check the disk under relay.data-dir: free space, permissions, errors in the log."
+                     + " With Kafka, check the brokers and relay.kafka.* as the message says. Webhooks are answered 503"
+                     + " meanwhile, so Tito sends them again later.",
             "dead-letters", "Open Dead letters: fix what made them fail, then replay them.",
             "tito-api", "Check TITO_API_TOKEN, tito.account and tito.events; the next pass retries.");
 

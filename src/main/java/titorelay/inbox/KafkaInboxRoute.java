@@ -27,9 +27,9 @@ final class KafkaInboxRoute {
              + "&valueDeserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer"
              // A batch per poll, its offsets committed by dispatchBatch alone, once its deliveries are done.
              + "&batching=true&maxPollRecords=" + settings.maxBatch()
-             // Room in one poll for a whole batch of one partition (one spreadsheet's): Kafka's default, 1 MiB a
-             // partition, is about 500 webhooks.
-             + "&maxPartitionFetchBytes=" + 32 * 1024 * 1024 + "&fetchMaxBytes=" + 50 * 1024 * 1024
+             // Room in one poll for thousands of one partition's (one spreadsheet's) webhooks: Kafka's default, 1 MiB
+             // a partition, is about 500. Bounded: what a poll holds is on the heap (32 MiB a poll ran out of it).
+             + "&maxPartitionFetchBytes=" + 8 * 1024 * 1024 + "&fetchMaxBytes=" + 16 * 1024 * 1024
              // A batch goes as soon as the records polled within 100 ms are there, full or not.
              + "&batchingIntervalMs=100&pollTimeoutMs=100"
              + "&allowManualCommit=true&autoCommitEnable=false"

@@ -38,6 +38,13 @@ record KafkaInboxSettings(String brokers, String topic, int ackTimeoutMs, int li
         if (brokers.isEmpty()) {
             throw new IllegalArgumentException("relay.inbox.kind=kafka needs relay.kafka.brokers (host:port,...)");
         }
+        if (!settings.text("tito.api-token").isBlank()) {
+            // Its passes write the sheet directly, not through the spreadsheet's partition: beside the relay that owns
+            // it, two writers could append the same new ticket twice.
+            throw new IllegalArgumentException("tito.api-token cannot be set with relay.inbox.kind=kafka: the Admin API"
+                                               + " mirror would write the sheet beside the relay that owns its partition;"
+                                               + " run the mirror on a relay with the journal inbox, or not at all");
+        }
         String topic = settings.text("relay.kafka.topic").strip();
         if (topic.isEmpty()) {
             throw new IllegalArgumentException("relay.kafka.topic must name the inbox topic");

@@ -123,7 +123,7 @@ class KafkaIngressTest {
     }
 
     @Test
-    void aMistypedInboxKindOrNoBrokersStopTheStartWithAClearError() {
+    void aMistypedInboxKindNoBrokersBadBoundsOrTheApiMirrorStopTheStartWithAClearError() {
         assertStartFails(Map.of("relay.inbox.kind", "kafak"), "relay.inbox.kind must be journal or kafka, not 'kafak'");
         assertStartFails(Map.of("relay.inbox.kind", "kafka"),
                 "relay.inbox.kind=kafka needs relay.kafka.brokers (host:port,...)");
@@ -131,6 +131,9 @@ class KafkaIngressTest {
                 "relay.kafka.check-interval-ms", "0"), "relay.kafka.check-interval-ms must be at least 100, not 0");
         assertStartFails(Map.of("relay.inbox.kind", "kafka", "relay.kafka.brokers", broker.bootstrapServers(),
                 "relay.kafka.max-block-ms", "-1"), "relay.kafka.max-block-ms must be at least 0, not -1");
+        // The Admin API mirror writes the sheet outside the partition that makes one relay its only writer.
+        assertStartFails(Map.of("relay.inbox.kind", "kafka", "relay.kafka.brokers", broker.bootstrapServers(),
+                "tito.api-token", "secret-api-token"), "tito.api-token cannot be set with relay.inbox.kind=kafka");
     }
 
     private void assertStartFails(Map<String, String> settings, String message) {
