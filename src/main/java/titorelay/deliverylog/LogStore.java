@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -36,12 +37,13 @@ final class LogStore implements AutoCloseable {
     private static final int MAX_NAMES = 200;
 
     private final MVStore store;
-    /** seq -> {@link StoredLine#toStored()}. */
+    /**
+     * seq -> {@link StoredLine#toStored()}, followed by its content: {body file, body offset, body length, sheet row
+     * as JSON}, read only on a delivery's page. One value, so that a new line is one update of this map.
+     */
     private final MVMap<Long, Object[]> lines;
     /** A line's id (its inbox name) -> its seq. */
     private final MVMap<String, Long> ids;
-    /** seq -> {body file, body offset, body length, sheet row as JSON}, read only on a delivery's page. */
-    private final MVMap<Long, Object[]> contents;
     /** A line's id -> its failed attempts, four values each (number, at, sink, error): rare. */
     private final MVMap<String, Object[]> attempts;
     /** Every webhook name seen -> when it was last seen. */
@@ -53,7 +55,6 @@ final class LogStore implements AutoCloseable {
         this.store = store;
         this.lines = store.openMap("lines");
         this.ids = store.openMap("ids");
-        this.contents = store.openMap("contents");
         this.attempts = store.openMap("attempts");
         this.names = store.openMap("names");
     }
@@ -107,9 +108,8 @@ final class LogStore implements AutoCloseable {
         while (lines.containsKey(seq)) {
             seq++;
         }
-        lines.put(seq, line.toStored());
+        lines.put(seq, withContent(line.toStored(), content));
         ids.put(line.id(), seq);
-        contents.put(seq, content);
         if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {
             names.put(line.webhookName(), receivedMillisOf(seq));
         }
@@ -117,15 +117,31 @@ final class LogStore implements AutoCloseable {
     }
 
     void replace(StoredLine line) {
-        lines.put(line.seq(), line.toStored());
+        lines.put(line.seq(), withContent(line.toStored(), content(line.seq())));
     }
 
+    /** Where a line's body is and its sheet row, or null. */
     Object[] content(long seq) {
-        return contents.get(seq);
+        Object[] stored = lines.get(seq);
+        return stored == null || stored.length < StoredLine.FIELDS + CONTENT_FIELDS ? null
+                : Arrays.copyOfRange(stored, StoredLine.FIELDS, StoredLine.FIELDS + CONTENT_FIELDS);
     }
 
     void replaceContent(long seq, Object[] content) {
-        contents.put(seq, content);
+        Object[] stored = lines.get(seq);
+        if (stored != null) {
+            lines.put(seq, withContent(Arrays.copyOf(stored, StoredLine.FIELDS), content));
+        }
+    }
+
+    private static final int CONTENT_FIELDS = 4;
+
+    private static Object[] withContent(Object[] line, Object[] content) {
+        Object[] both = Arrays.copyOf(line, StoredLine.FIELDS + CONTENT_FIELDS);
+        if (content != null) {
+            System.arraycopy(content, 0, both, StoredLine.FIELDS, CONTENT_FIELDS);
+        }
+        return both;
     }
 
     void addAttempt(String id, Attempt attempt) {
@@ -154,7 +170,6 @@ final class LogStore implements AutoCloseable {
         }
         for (long seq : old) {
             Object[] stored = lines.remove(seq);
-            contents.remove(seq);
             if (stored != null) {
                 String id = StoredLine.of(seq, stored).id();
                 if (Long.valueOf(seq).equals(ids.get(id))) {
@@ -199,8 +214,7 @@ final class LogStore implements AutoCloseable {
 
     /** For tests: how many entries each map holds. */
     Map<String, Long> sizes() {
-        return Map.of("lines", lines.sizeAsLong(), "ids", ids.sizeAsLong(), "contents", contents.sizeAsLong(),
-                "attempts", attempts.sizeAsLong());
+        return Map.of("lines", lines.sizeAsLong(), "ids", ids.sizeAsLong(), "attempts", attempts.sizeAsLong());
     }
 
     @Override

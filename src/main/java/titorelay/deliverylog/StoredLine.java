@@ -12,6 +12,9 @@ record StoredLine(String id, String deliveryKey, long seq, String webhookName, S
         String email, String slug, Outcome outcome, int attempts, long updatedMs, String failure, String failedSink,
         String deadLetter, String repeatOf, String sinks) {
 
+    /** How many values {@link #toStored()} makes. */
+    static final int FIELDS = 15;
+
     Object[] toStored() {
         return new Object[] {id, deliveryKey, webhookName, reference, name, email, slug, outcome.name(), attempts,
             updatedMs, failure, failedSink, deadLetter, repeatOf, sinks};
