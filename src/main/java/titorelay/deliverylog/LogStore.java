@@ -98,8 +98,8 @@ final class LogStore implements AutoCloseable {
         return stored == null ? null : StoredLine.of(seq, stored);
     }
 
-    /** A new line, under the first free key of the millisecond it was received in; returns that key. */
-    long add(StoredLine line, Object[] content) {
+    /** A new line, under the first free key of the millisecond it was received in. */
+    void add(StoredLine line, Object[] content) {
         Runnable fault = beforeEachNewLine;
         if (fault != null) {
             fault.run();
@@ -113,11 +113,16 @@ final class LogStore implements AutoCloseable {
         if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {
             names.put(line.webhookName(), receivedMillisOf(seq));
         }
-        return seq;
     }
 
+    /** The line changed, its content as it was. */
     void replace(StoredLine line) {
-        lines.put(line.seq(), withContent(line.toStored(), content(line.seq())));
+        replace(line, content(line.seq()));
+    }
+
+    /** The line and its content changed, in one update. */
+    void replace(StoredLine line, Object[] content) {
+        lines.put(line.seq(), withContent(line.toStored(), content));
     }
 
     /** Where a line's body is and its sheet row, or null. */
@@ -125,13 +130,6 @@ final class LogStore implements AutoCloseable {
         Object[] stored = lines.get(seq);
         return stored == null || stored.length < StoredLine.FIELDS + CONTENT_FIELDS ? null
                 : Arrays.copyOfRange(stored, StoredLine.FIELDS, StoredLine.FIELDS + CONTENT_FIELDS);
-    }
-
-    void replaceContent(long seq, Object[] content) {
-        Object[] stored = lines.get(seq);
-        if (stored != null) {
-            lines.put(seq, withContent(Arrays.copyOf(stored, StoredLine.FIELDS), content));
-        }
     }
 
     private static final int CONTENT_FIELDS = 4;

@@ -169,11 +169,11 @@ final class LogWrites {
         if (line == null) {
             return;
         }
-        store.replace(line.withSinks(SinkLines.of(event.result())));
-        if (row != null) {
-            Object[] content = store.content(line.seq());
-            store.replaceContent(line.seq(), content == null ? content(null, LogJson.write(row))
-                    : new Object[] {content[0], content[1], content[2], LogJson.write(row)});
+        line = line.withSinks(SinkLines.of(event.result()));
+        if (row == null) {
+            store.replace(line);
+        } else {
+            store.replace(line, merged(store.content(line.seq()), null, LogJson.write(row)));
         }
     }
 
@@ -221,29 +221,36 @@ final class LogWrites {
         StringBuilder sinks = new StringBuilder();
         held.sinks.values().forEach(result -> sinks.append(SinkLines.of(result)));
         StoredLine earlier = store.line(held.id);
-        long seq;
+        String cells = held.row == null ? null : LogJson.write(held.row);
         if (earlier == null) {
             PayloadFacts facts = held.facts;
-            seq = store.add(new StoredLine(held.id, held.deliveryKey, LogStore.seqOf(held.receivedMs),
+            store.add(new StoredLine(held.id, held.deliveryKey, LogStore.seqOf(held.receivedMs),
                     held.webhookName, facts.reference(), facts.name(), facts.email(), facts.slug(), held.outcome,
                     held.tries, held.updatedMs, held.failure, held.failedSink, held.deadLetter, held.repeatOf,
-                    sinks.toString()), content(held.body, held.row == null ? null : LogJson.write(held.row)));
+                    sinks.toString()), content(held.body, cells));
         } else {
-            seq = earlier.seq();
             StoredLine line = earlier.withMoreTries(held.tries).withSinks(sinks.toString());
             if (held.outcomeChanged) {
                 line = line.withOutcome(held.outcome, held.updatedMs, held.failure, held.failedSink, held.deadLetter,
                         held.repeatOf);
             }
-            store.replace(line);
-            Object[] content = store.content(seq);
-            String cells = held.row != null ? LogJson.write(held.row) : content == null ? null : (String) content[3];
-            store.replaceContent(seq, held.body == null && content != null
-                    ? new Object[] {content[0], content[1], content[2], cells} : content(held.body, cells));
+            store.replace(line, merged(store.content(line.seq()), held.body, cells));
         }
         for (Attempt failed : held.failedTries) {
             store.addAttempt(held.id, failed);
         }
+    }
+
+    /** A stored line's content with a new body and row where given (null: the earlier one stays). */
+    private static Object[] merged(Object[] earlier, BodyFiles.Ref body, String cells) {
+        if (earlier == null) {
+            return content(body, cells);
+        }
+        Object[] content = body == null ? earlier.clone() : content(body, (String) earlier[3]);
+        if (cells != null) {
+            content[3] = cells;
+        }
+        return content;
     }
 
     /** A line's content: where its body is, and its sheet row as JSON. */
