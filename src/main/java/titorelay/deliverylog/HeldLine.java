@@ -29,7 +29,8 @@ final class HeldLine {
     String repeatOf;
     final Map<String, SinkResult> sinks = new LinkedHashMap<>();
     final List<Attempt> failedTries = new ArrayList<>();
-    Map<String, String> row;
+    /** The delivery's sheet row as JSON text (one string, not a map of cells, while the line waits). */
+    String rowJson;
     /** Where the body was appended (the line is written with it). */
     BodyFiles.Ref body;
 

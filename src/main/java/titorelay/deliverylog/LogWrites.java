@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import titorelay.Timestamps;
 import titorelay.inbox.InboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
 import titorelay.sheets.SheetColumns.RowChange;
@@ -66,11 +67,8 @@ final class LogWrites {
     }
 
     private static long receivedMillis(LogEvent.Taken event) {
-        try {
-            return Instant.parse(event.receivedAt()).toEpochMilli();
-        } catch (RuntimeException noTime) {
-            return event.at().toEpochMilli();
-        }
+        Instant received = Timestamps.parse(event.receivedAt());
+        return received == null ? event.at().toEpochMilli() : received.toEpochMilli();
     }
 
     void repeat(LogEvent.Repeat event) {
@@ -156,12 +154,12 @@ final class LogWrites {
     }
 
     void sinkDid(LogEvent.SinkDid event) {
-        Map<String, String> row = event.rows() == null || event.rows().isEmpty() ? null : cellsOf(event.rows());
+        String row = event.rows() == null || event.rows().isEmpty() ? null : LogJson.write(cellsOf(event.rows()));
         HeldLine heldLine = held.get(event.id());
         if (heldLine != null) {
             heldLine.sinks.put(event.result().sink(), event.result());
             if (row != null) {
-                heldLine.row = row;
+                heldLine.rowJson = row;
             }
             return;
         }
@@ -173,7 +171,7 @@ final class LogWrites {
         if (row == null) {
             store.replace(line);
         } else {
-            store.replace(line, merged(store.content(line.seq()), null, LogJson.write(row)));
+            store.replace(line, merged(store.content(line.seq()), null, row));
         }
     }
 
@@ -221,7 +219,7 @@ final class LogWrites {
         StringBuilder sinks = new StringBuilder();
         held.sinks.values().forEach(result -> sinks.append(SinkLines.of(result)));
         StoredLine earlier = store.line(held.id);
-        String cells = held.row == null ? null : LogJson.write(held.row);
+        String cells = held.rowJson;
         if (earlier == null) {
             PayloadFacts facts = held.facts;
             store.add(new StoredLine(held.id, held.deliveryKey, LogStore.seqOf(held.receivedMs),

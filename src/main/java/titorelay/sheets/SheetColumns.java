@@ -5,10 +5,6 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -22,6 +18,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import titorelay.Timestamps;
 
 /**
  * The spreadsheet's shape, read from {@code sheet-columns.yaml}: its tabs, their key and columns, and which payload
@@ -246,20 +243,9 @@ public final class SheetColumns {
         return node.isValueNode() ? node.asText() : node.toString();
     }
 
-    private static final DateTimeFormatter TITO_UTC = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss 'UTC'");
-
     /** Tito writes both {@code 2017-08-27T13:07:47.000Z} and {@code 2022-03-26 07:36:07 UTC}. */
     public static Instant parseTimestamp(String value) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        String text = value.strip();
-        try {
-            // Which of the two, told by its look rather than by a failed parse (an exception per webhook is costly).
-            return text.endsWith(" UTC") ? LocalDateTime.parse(text, TITO_UTC).toInstant(ZoneOffset.UTC) : Instant.parse(text);
-        } catch (DateTimeParseException neither) {
-            return null;
-        }
+        return Timestamps.parse(value);
     }
 
     /** One format in the sheet, whichever Tito sent: ISO-8601 in UTC, which also sorts correctly as text. */

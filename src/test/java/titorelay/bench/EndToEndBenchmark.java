@@ -136,6 +136,8 @@ public final class EndToEndBenchmark {
                 System.out.printf("| CPU per delivery: the delivery log's writer (part of dispatch and sinks) | %.0f µs"
                                   + " (events dropped: %.0f) |%n", cpu[3] / deliveries,
                         BenchRelay.metric(BenchRelay.metrics(managementPort), "tito_delivery_log_dropped_total"));
+                System.out.printf("| CPU per delivery: of the JVM's, the garbage collector / the JIT compiler | %.0f / %.0f µs |%n",
+                        cpu[4] / deliveries, cpu[5] / deliveries);
                 System.out.printf("| relay peak RSS (-Xmx256m) | %d MB |%n", peakRssKb / 1024);
                 System.out.printf("| process start to health UP | %.2f s |%n", startSeconds);
                 System.out.println();
@@ -205,10 +207,11 @@ public final class EndToEndBenchmark {
      * CPU time over the phase, in µs: ingress (the Vert.x threads, and the inbox journal's committer, completer and
      * watchdog, whose names /proc cuts to "inbox-journal-c" and "-w", or the Kafka producer's sender,
      * "kafka-producer-"), the JVM's own, and all others (dispatch's journal reader "inbox-journal-d" or Kafka consumer,
-     * the sinks, the delivery log's writer); then the delivery log's writer alone.
+     * the sinks, the delivery log's writer); then the delivery log's writer alone, and, of the JVM's share, the
+     * garbage collector's threads and the JIT compiler's.
      */
     private static long[] cpuMicros(Map<String, long[]> before, Map<String, long[]> after) {
-        long[] micros = new long[4];
+        long[] micros = new long[6];
         after.forEach((thread, ticks) -> {
             long used = (ticks[0] - before.getOrDefault(thread, new long[] {0})[0]) * TICK_MICROS;
             String name = thread.substring(thread.indexOf(' ') + 1);
@@ -218,6 +221,11 @@ public final class EndToEndBenchmark {
             micros[kind] += used;
             if (name.startsWith("delivery-log-wr")) {
                 micros[3] += used; // also counted in dispatch and sinks
+            }
+            if (name.startsWith("GC ") || name.startsWith("G1 ")) {
+                micros[4] += used; // also counted in the JVM's
+            } else if (name.startsWith("C1 ") || name.startsWith("C2 ")) {
+                micros[5] += used; // also counted in the JVM's
             }
         });
         return micros;

@@ -1,0 +1,107 @@
+package titorelay;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/**
+ * The times in Tito's webhooks and in the relay's own envelopes, read the way {@link Instant#parse} and Tito's
+ * {@code 2022-03-26 07:36:07 UTC} pattern read them, but without java.time's general parser for the two shapes that
+ * come with nearly every delivery ({@code 2017-08-27T13:07:47.000Z} and {@code 2022-03-26 07:36:07 UTC}): that parser
+ * builds a map of fields per call, which showed in dispatch's allocations (several parses a delivery). Anything else,
+ * or anything near a limit where the general parser's rules apply (days past the 28th, offsets, more than four
+ * digits of year), goes to java.time, so both ways give the same answer.
+ */
+public final class Timestamps {
+
+    private static final DateTimeFormatter TITO_UTC = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss 'UTC'");
+    private static final String UTC_SUFFIX = " UTC";
+
+    private Timestamps() {
+    }
+
+    /** Tito writes both {@code 2017-08-27T13:07:47.000Z} and {@code 2022-03-26 07:36:07 UTC}; null if neither. */
+    public static Instant parse(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String text = value.strip();
+        Instant quick = quickly(text);
+        if (quick != null) {
+            return quick;
+        }
+        try {
+            // Which of the two, told by its look rather than by a failed parse (an exception per webhook is costly).
+            return text.endsWith(UTC_SUFFIX) ? LocalDateTime.parse(text, TITO_UTC).toInstant(ZoneOffset.UTC)
+                    : Instant.parse(text);
+        } catch (DateTimeParseException neither) {
+            return null;
+        }
+    }
+
+    /** The two common shapes with plainly valid fields, else null (then java.time decides). */
+    private static Instant quickly(String text) {
+        // yyyy-MM-dd?HH:mm:ss: the same 19 characters begin both shapes.
+        if (text.length() < 20 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(13) != ':'
+            || text.charAt(16) != ':') {
+            return null;
+        }
+        int year = digits(text, 0, 4);
+        int month = digits(text, 5, 2);
+        int day = digits(text, 8, 2);
+        int hour = digits(text, 11, 2);
+        int minute = digits(text, 14, 2);
+        int second = digits(text, 17, 2);
+        // Days past the 28th, hour 24, second 60: the general parser's own rules (it resolves some of them).
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0
+            || minute > 59 || second < 0 || second > 59) {
+            return null;
+        }
+        int nanos = 0;
+        char separator = text.charAt(10);
+        if (separator == ' ') {
+            if (text.length() != 23 || !text.endsWith(UTC_SUFFIX)) {
+                return null;
+            }
+        } else if (separator == 'T') {
+            int end = text.length() - 1;
+            if (text.charAt(end) != 'Z') {
+                return null;
+            }
+            if (end > 19) {
+                int fractionDigits = end - 20;
+                if (text.charAt(19) != '.' || fractionDigits < 1 || fractionDigits > 9) {
+                    return null;
+                }
+                int fraction = digits(text, 20, fractionDigits);
+                if (fraction < 0) {
+                    return null;
+                }
+                nanos = fraction;
+                for (int i = fractionDigits; i < 9; i++) {
+                    nanos *= 10;
+                }
+            }
+        } else {
+            return null;
+        }
+        long epochDay = LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+    }
+
+    /** The number written by {@code count} ASCII digits from {@code from}, or -1. */
+    private static int digits(String text, int from, int count) {
+        int value = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+}
