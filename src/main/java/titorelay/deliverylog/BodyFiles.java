@@ -28,6 +28,7 @@ final class BodyFiles implements AutoCloseable {
 
     static final String SUFFIX = ".bodies";
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+    private static final long DAY_MILLIS = 86_400_000L;
 
     /** Where one body is. */
     record Ref(String file, long offset, int length) {
@@ -39,6 +40,8 @@ final class BodyFiles implements AutoCloseable {
     private final Path directory;
     private final ByteBuffer gathered = ByteBuffer.allocate(GATHERED_BYTES);
     private String currentName;
+    /** The start of the current file's day (UTC), so that the day's name is formatted once a day, not per body. */
+    private long currentDayStart;
     private FileChannel current;
     /** The current file's size once what is gathered is written. */
     private long size;
@@ -49,8 +52,8 @@ final class BodyFiles implements AutoCloseable {
 
     /** Appends the body to today's file (written by the next {@link #flush} at the latest); returns where it is. */
     Ref append(byte[] body, long nowMillis) throws IOException {
-        String name = DAY.format(Instant.ofEpochMilli(nowMillis)) + SUFFIX;
-        if (!name.equals(currentName)) {
+        if (currentName == null || nowMillis < currentDayStart || nowMillis >= currentDayStart + DAY_MILLIS) {
+            String name = DAY.format(Instant.ofEpochMilli(nowMillis)) + SUFFIX;
             close();
             OwnerOnly.directory(directory);
             current = FileChannel.open(directory.resolve(name), EnumSet.of(StandardOpenOption.CREATE,
@@ -58,8 +61,9 @@ final class BodyFiles implements AutoCloseable {
             size = current.size();
             current.position(size);
             currentName = name;
+            currentDayStart = Math.floorDiv(nowMillis, DAY_MILLIS) * DAY_MILLIS;
         }
-        Ref ref = new Ref(name, size, body.length);
+        Ref ref = new Ref(currentName, size, body.length);
         if (body.length > gathered.remaining()) {
             flush();
         }

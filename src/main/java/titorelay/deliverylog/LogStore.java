@@ -105,10 +105,10 @@ final class LogStore implements AutoCloseable {
             fault.run();
         }
         long seq = line.seq();
-        while (lines.containsKey(seq)) {
+        Object[] stored = withContent(line.toStored(), content);
+        while (lines.putIfAbsent(seq, stored) != null) {
             seq++;
         }
-        lines.put(seq, withContent(line.toStored(), content));
         ids.put(line.id(), seq);
         if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {
             names.put(line.webhookName(), receivedMillisOf(seq));
