@@ -22,6 +22,9 @@ public class SealInboxEnvelope implements Processor {
 
     private long lastMillis;
     private long sequence;
+    /** {@link #lastMillis} as the name's time, and the millisecond it was formatted for. */
+    private String formattedTime;
+    private long formattedMillis;
 
     @Override
     public void process(Exchange exchange) {
@@ -46,6 +49,11 @@ public class SealInboxEnvelope implements Processor {
         sequence++;
         // Concatenation rather than String.format, which showed in the ingress profile.
         String counter = Long.toString(sequence % 1_000_000_000L);
-        return FILE_TIME.format(Instant.ofEpochMilli(lastMillis)) + "-" + "0".repeat(9 - counter.length()) + counter + "-" + name + ".webhook";
+        if (lastMillis != formattedMillis || formattedTime == null) {
+            // Formatted once per millisecond: at the webhook port's rate, a dozen names share it.
+            formattedTime = FILE_TIME.format(Instant.ofEpochMilli(lastMillis));
+            formattedMillis = lastMillis;
+        }
+        return formattedTime + "-" + "0".repeat(9 - counter.length()) + counter + "-" + name + ".webhook";
     }
 }
