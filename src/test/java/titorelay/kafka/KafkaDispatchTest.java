@@ -38,7 +38,7 @@ class KafkaDispatchTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @RegisterExtension
-    static final KafkaBroker broker = new KafkaBroker();
+    static final KafkaBroker broker = KafkaBroker.shared();
 
     @TempDir
     Path work;
