@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import com.icegreen.greenmail.util.GreenMail;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -64,7 +63,7 @@ class KafkaFencingTest {
         settings.put("sheets.flush-interval-ms", "5000");
         RelayProcess first = RelayProcess.start(work.resolve("a"), "first", settings);
         try {
-            holdABatch(first, sinks.google(), sinks.smtp(), BATCH);
+            holdABatch(first, BATCH);
             first.pause();
             assertEquals(List.of("ti_fence_first"), List.copyOf(rows(sinks.google()).keySet()),
                     "the frozen relay had not written the batch yet (if it had, the machine was too slow for 5 s)");
@@ -113,7 +112,7 @@ class KafkaFencingTest {
                 sinks.smtpPort());
         settings.put("sheets.flush-interval-ms", "5000");
         try (RelayProcess relay = RelayProcess.start(work.resolve("a"), "only", settings)) {
-            holdABatch(relay, sinks.google(), sinks.smtp(), 0);
+            holdABatch(relay, 0);
 
             // The broker goes away before the batch's write: the relay cannot confirm its partition, and gives
             // the batch up rather than write it.
@@ -140,17 +139,19 @@ class KafkaFencingTest {
     /**
      * A first row written, then a batch taken whose rows wait for the next write (a flush interval later): a voided
      * ticket, whose email goes out before its row waits and says that the batch was taken, and {@code tickets} more
-     * (in the same batch or the next, which waits for this one).
+     * (in the same batch or the next, which waits for this one). The email is awaited until the relay recorded it as
+     * sent, not only until the SMTP server has it: a relay frozen between the two would send it again once its
+     * partition moved, which is the one repeat SMTP allows, not what this test is about.
      */
-    private static void holdABatch(RelayProcess relay, SheetsEmulator google, GreenMail smtp, int tickets)
-            throws Exception {
+    private void holdABatch(RelayProcess relay, int tickets) throws Exception {
         assertEquals(202, relay.send("ticket.updated", ticket("ti_fence_first")).status());
-        await("the first write", PATIENCE, () -> rows(google).containsKey("ti_fence_first"));
+        await("the first write", PATIENCE, () -> rows(sinks.google()).containsKey("ti_fence_first"));
         assertEquals(202, relay.send("ticket.voided", ticket("ti_fence_voided")).status());
         for (int n = 1; n <= tickets; n++) {
             assertEquals(202, relay.send("ticket.updated", ticket("ti_fence_" + n)).status());
         }
-        await("the batch taken (its email sent)", PATIENCE, () -> smtp.getReceivedMessages().length == 1);
+        await("the batch taken (its email sent, and recorded as sent)", PATIENCE,
+                () -> sinks.smtp().getReceivedMessages().length == 1 && database.keys("organizer-email").size() == 1);
     }
 
     private static byte[] ticket(String slug) {
