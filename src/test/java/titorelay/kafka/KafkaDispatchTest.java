@@ -38,7 +38,7 @@ class KafkaDispatchTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @RegisterExtension
-    static final KafkaBroker broker = new KafkaBroker();
+    static final KafkaBroker broker = KafkaBroker.shared();
 
     @TempDir
     Path work;
@@ -137,8 +137,9 @@ class KafkaDispatchTest {
         Map<String, String> settings = new HashMap<>(Map.of("relay.inbox.kind", "kafka",
                 "relay.kafka.brokers", broker.bootstrapServers(), "relay.kafka.topic", topic,
                 "relay.kafka.group-id", group(topic),
-                // The broker's shortest: a killed relay's partitions are given to the next one after 6 s.
-                "relay.kafka.session-timeout-ms", "6000"));
+                // A killed relay's partitions are given to the next one after 3 s without heartbeats (the test
+                // broker allows sessions down to 1 s), as for the relays of SharedRelaySettings.
+                "relay.kafka.session-timeout-ms", "3000"));
         settings.putAll(more);
         return settings;
     }

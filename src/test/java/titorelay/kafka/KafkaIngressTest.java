@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KafkaIngressTest {
 
     @RegisterExtension
-    static final KafkaBroker broker = new KafkaBroker();
+    static final KafkaBroker broker = KafkaBroker.shared();
 
     @TempDir
     Path data;

@@ -7,17 +7,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.dedupe.DatabaseServer;
-import titorelay.sheets.SheetsEmulator;
 import titorelay.support.DeliveryKeys;
 import titorelay.support.KafkaBroker;
 import titorelay.support.Observed;
@@ -43,7 +38,7 @@ class KafkaTakeoverTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final KafkaBroker broker = new KafkaBroker();
+    static final KafkaBroker broker = KafkaBroker.shared();
 
     @RegisterExtension
     final DatabaseServer database = new DatabaseServer();
@@ -51,24 +46,8 @@ class KafkaTakeoverTest {
     @TempDir
     Path work;
 
-    private SheetsEmulator google;
-    private GreenMail smtp;
-    private int smtpPort;
-
-    @BeforeEach
-    void servers() throws Exception {
-        google = SheetsEmulator.start();
-        google.createSpreadsheet(SHEET);
-        smtpPort = TestRelay.freePort();
-        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        smtp.start();
-    }
-
-    @AfterEach
-    void stopServers() {
-        smtp.stop();
-        google.close();
-    }
+    @RegisterExtension
+    final SinkServers sinks = new SinkServers(SHEET);
 
     @Test
     void aRelayTakingOverAKilledOnesBatchDropsWhatItHadDoneAsRepeats() throws Exception {
@@ -87,26 +66,27 @@ class KafkaTakeoverTest {
 
         // The first relay: the sheet refuses it (403), so the batch waits for retries; meanwhile the email went out
         // and the unrouted delivery is done, both recorded in the shared database, and nothing is committed.
-        google.denyAccess(SHEET, true);
+        sinks.google().denyAccess(SHEET, true);
         try (RelayProcess first = RelayProcess.start(work.resolve("a"), "first", settings(topic, Map.of()))) {
             await("the email, the unrouted delivery done, and the sheet refusing", PATIENCE,
-                    () -> smtp.getReceivedMessages().length == 1
+                    () -> sinks.smtp().getReceivedMessages().length == 1
                           && database.keys("dispatch").contains(DeliveryKeys.key("takeover.unrouted", unrouted))
-                          && google.answered(403) > 0);
+                          && sinks.google().answered(403) > 0);
             assertEquals(0, committed(topic), "nothing committed: the batch is not done");
             assertEquals(RelayProcess.KILLED_BY_SIGKILL, first.kill());
         }
-        google.denyAccess(SHEET, false);
+        sinks.google().denyAccess(SHEET, false);
 
         // The second relay gets the partition once the first's session ended, and dispatches the whole batch again.
         try (RelayProcess second = RelayProcess.start(work.resolve("b"), "second", settings(topic, Map.of()))) {
             await("every offset committed", PATIENCE, () -> committed(topic) == endOffsets(topic));
             assertEquals(1.0, second.metric("tito_webhooks_duplicates_total"), "the unrouted delivery was a repeat");
             assertEquals(0.0, second.metric("tito_webhooks_unrouted_total"), "and not dispatched again");
-            assertEquals(1, smtp.getReceivedMessages().length, "the email was not sent again");
+            assertEquals(1, sinks.smtp().getReceivedMessages().length, "the email was not sent again");
             assertEquals(Map.of("ti_takeover", List.of("complete", "Takeover Person")),
-                    withoutRegistrationTickets(Observed.ticketsIn(google.grid(SHEET, "Tickets"))));
-            assertEquals(Map.of("reg_takeover", "cancelled"), Observed.registrationsIn(google.grid(SHEET, "Registrations")));
+                    withoutRegistrationTickets(Observed.ticketsIn(sinks.google().grid(SHEET, "Tickets"))));
+            assertEquals(Map.of("reg_takeover", "cancelled"),
+                    Observed.registrationsIn(sinks.google().grid(SHEET, "Registrations")));
         }
     }
 
@@ -143,7 +123,8 @@ class KafkaTakeoverTest {
     }
 
     private Map<String, String> settings(String topic, Map<String, String> more) {
-        Map<String, String> settings = SharedRelaySettings.of(broker, topic, database, google, SHEET, smtpPort);
+        Map<String, String> settings = SharedRelaySettings.of(broker, topic, database, sinks.google(), SHEET,
+                sinks.smtpPort());
         settings.put("relay.dispatch.redelivery-delay-ms", "1000");
         settings.putAll(more);
         return settings;
@@ -155,7 +136,8 @@ class KafkaTakeoverTest {
 
     /** The [State, Name] of ti_back's row; a duplicate row shows as such. */
     private List<String> ticketRow() {
-        return Observed.ticketsIn(Observed.gridOrEmpty(google, SHEET, "Tickets")).getOrDefault("ti_back", List.of());
+        return Observed.ticketsIn(Observed.gridOrEmpty(sinks.google(), SHEET, "Tickets"))
+                .getOrDefault("ti_back", List.of());
     }
 
     private static byte[] registration(String slug) throws Exception {

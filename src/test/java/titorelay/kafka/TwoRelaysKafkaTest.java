@@ -50,7 +50,7 @@ class TwoRelaysKafkaTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final KafkaBroker broker = new KafkaBroker();
+    static final KafkaBroker broker = KafkaBroker.shared();
 
     @RegisterExtension
     final DatabaseServer database = new DatabaseServer();

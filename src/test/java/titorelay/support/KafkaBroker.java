@@ -34,11 +34,44 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     private static final int NODE = 0;
 
+    /** The broker of {@link #shared()}, started by the first class that needs it. */
+    private static KafkaBroker jvmWide;
+
+    private final boolean shared;
     private KafkaClusterTestKit cluster;
     private String bootstrapServers;
 
     /** A broker started before the tests of the class that registers it ({@code @RegisterExtension static}). */
     public KafkaBroker() {
+        this(false);
+    }
+
+    private KafkaBroker(boolean shared) {
+        this.shared = shared;
+    }
+
+    /**
+     * The one broker of this test JVM, for the classes that neither stop nor restart it ({@code @RegisterExtension
+     * static}): started before the first such class, closed when the JVM exits. A start costs seconds of both cores,
+     * paid once instead of once per class. Each class keeps to its own topics and consumer groups.
+     */
+    public static KafkaBroker shared() {
+        return new KafkaBroker(true);
+    }
+
+    private static synchronized KafkaBroker jvmWide() throws Exception {
+        if (jvmWide == null) {
+            KafkaBroker broker = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    broker.close();
+                } catch (Exception e) {
+                    e.printStackTrace(); // the JVM is exiting: its temporary directories may be left behind, no more
+                }
+            }, "close-shared-kafka-broker"));
+            jvmWide = broker;
+        }
+        return jvmWide;
     }
 
     /** A broker started now, for one test. */
@@ -50,12 +83,19 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        startCluster();
+        if (shared) {
+            cluster = jvmWide().cluster;
+            bootstrapServers = jvmWide().bootstrapServers;
+        } else {
+            startCluster();
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
-        close();
+        if (!shared) {
+            close();
+        }
     }
 
     private void startCluster() throws Exception {
@@ -162,6 +202,9 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     /** The broker stops answering clients (its controller goes on, so that it can come back with its data). */
     public void stopBroker() {
+        if (shared) {
+            throw new IllegalStateException("the shared broker serves other classes too: register a broker of your own");
+        }
         broker().shutdown();
         broker().awaitShutdown();
     }
@@ -177,7 +220,7 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     @Override
     public void close() throws Exception {
-        if (cluster != null) {
+        if (!shared && cluster != null) {
             cluster.close();
         }
     }
