@@ -214,8 +214,14 @@ final class LogWrites {
         }
     }
 
-    /** A held line, written whole: a new line, or (a replay, a delivery taken again after a restart) its update. */
+    /**
+     * A held line, written whole: a new line, or (a replay, a delivery taken again after a restart) its update. Its
+     * failed attempts go first, so that a reader who sees the line failed also sees why.
+     */
     private void addLine(HeldLine held) {
+        for (Attempt failed : held.failedTries) {
+            store.addAttempt(held.id, failed);
+        }
         StringBuilder sinks = new StringBuilder();
         held.sinks.values().forEach(result -> sinks.append(SinkLines.of(result)));
         StoredLine earlier = store.line(held.id);
@@ -233,9 +239,6 @@ final class LogWrites {
                         held.repeatOf);
             }
             store.replace(line, merged(store.content(line.seq()), held.body, cells));
-        }
-        for (Attempt failed : held.failedTries) {
-            store.addAttempt(held.id, failed);
         }
     }
 

@@ -156,7 +156,7 @@ class ConsoleBrowserTest {
         ((JavascriptExecutor) browser).executeScript(
                 "document.querySelector('form[action=\"/console/replay\"] input[name=csrf]').remove()");
         browser.findElement(By.id("confirm-replay")).click();
-        assertTrue(browser.findElement(By.id("refused")).getText().contains("CSRF token is missing or wrong"));
+        assertTrue(answerPage("refused").getText().contains("CSRF token is missing or wrong"));
         assertEquals(1, relay.deadLetters().size(), "still a dead letter");
 
         // Shared again, then replayed from the delivery's own page: the row arrives and the log says done.
@@ -167,7 +167,7 @@ class ConsoleBrowserTest {
         assertTrue(browser.findElement(By.id("attempts")).getText().contains("spreadsheet"), "each failed attempt");
         browser.findElement(By.id("replay")).click();
         browser.findElement(By.id("confirm-replay")).click();
-        assertTrue(browser.findElement(By.id("replayed")).getText().startsWith("Replayed 1 dead letter(s)"));
+        assertTrue(answerPage("replayed").getText().startsWith("Replayed 1 dead letter(s)"));
         TestRelay.await("the registration's row", PATIENCE, () -> google.tabs(SPREADSHEET)
                 .contains("Registrations") && google.grid(SPREADSHEET, "Registrations").stream()
                 .anyMatch(row -> row.contains("9K9R")));
@@ -184,6 +184,11 @@ class ConsoleBrowserTest {
         WebElement before = browser.findElement(By.id("deliveries"));
         browser.findElement(By.id("filter")).click();
         new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.stalenessOf(before));
+    }
+
+    /** The element of the page a form's submission leads to, once that page has loaded (a click does not wait). */
+    private WebElement answerPage(String elementId) {
+        return new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.presenceOfElementLocated(By.id(elementId)));
     }
 
     /** The outcomes column of the delivery log page, top to bottom. */
