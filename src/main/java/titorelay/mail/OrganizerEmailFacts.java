@@ -17,7 +17,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import titorelay.sheets.SheetColumns;
+import titorelay.Timestamps;
 import titorelay.Headers;
 import titorelay.WebhookPayload;
 
@@ -93,7 +93,7 @@ public class OrganizerEmailFacts implements Processor {
         String discount = !text(p, "discount_code").isEmpty() ? text(p, "discount_code") : text(p, "discount_code_used");
         facts.put("discountCode", discount);
 
-        Instant when = SheetColumns.parseTimestamp(text(p, "updated_at"));
+        Instant when = Timestamps.parse(text(p, "updated_at"));
         facts.put("when", when == null ? "" : WHEN.format(when));
         facts.put("adminUrl", adminUrl(kind, p));
         return facts;

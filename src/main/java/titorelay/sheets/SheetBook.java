@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
+import titorelay.Timestamps;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.sheets.SheetColumns.Tab;
 
@@ -102,7 +103,7 @@ final class SheetBook {
         String key = change.key();
         String updatedAtColumn = tab.config.updatedAt();
         if (rows.contains(key) && change.updatedAt() != null && updatedAtColumn != null) {
-            Instant current = SheetColumns.parseTimestamp(rows.get(key, updatedAtColumn));
+            Instant current = Timestamps.parse(rows.get(key, updatedAtColumn));
             if (current != null && change.updatedAt().isBefore(current)) {
                 return false;
             }

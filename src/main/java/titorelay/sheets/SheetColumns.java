@@ -180,7 +180,7 @@ public final class SheetColumns {
             set.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
             fill.computeIfPresent(column, (c, v) -> normalizeTimestamp(v));
         }
-        Instant updatedAt = tab.updatedAt() == null ? null : parseTimestamp(set.get(tab.updatedAt()));
+        Instant updatedAt = tab.updatedAt() == null ? null : Timestamps.parse(set.get(tab.updatedAt()));
         return Optional.of(new RowChange(tab.name(), CellLimit.fit(key), CellLimit.fit(tab.name(), key, set),
                 CellLimit.fit(tab.name(), key, fill), updatedAt));
     }
@@ -243,14 +243,9 @@ public final class SheetColumns {
         return node.isValueNode() ? node.asText() : node.toString();
     }
 
-    /** Tito writes both {@code 2017-08-27T13:07:47.000Z} and {@code 2022-03-26 07:36:07 UTC}. */
-    public static Instant parseTimestamp(String value) {
-        return Timestamps.parse(value);
-    }
-
     /** One format in the sheet, whichever Tito sent: ISO-8601 in UTC, which also sorts correctly as text. */
     static String normalizeTimestamp(String value) {
-        Instant instant = parseTimestamp(value);
+        Instant instant = Timestamps.parse(value);
         return instant == null ? value : instant.toString();
     }
 

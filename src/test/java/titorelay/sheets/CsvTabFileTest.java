@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import titorelay.Timestamps;
 import titorelay.sheets.SheetColumns.RowChange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -208,7 +209,7 @@ class CsvTabFileTest {
 
     private static RowChange change(String slug, String name) {
         return new RowChange(TAB, slug, Map.of("Slug", slug, "Name", name, "Updated at", "2022-03-26T08:00:00Z"),
-                Map.of(), SheetColumns.parseTimestamp("2022-03-26T08:00:00Z"));
+                Map.of(), Timestamps.parse("2022-03-26T08:00:00Z"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import titorelay.Timestamps;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.support.Samples;
 
@@ -51,7 +52,7 @@ class SheetBookTest {
         assertEquals("2017-08-27T13:07:47Z", SheetColumns.normalizeTimestamp("2017-08-27T13:07:47.000Z"));
         assertEquals("2022-03-26T07:36:07Z", SheetColumns.normalizeTimestamp("2022-03-26 07:36:07 UTC"));
         assertEquals("not a time", SheetColumns.normalizeTimestamp("not a time"));
-        assertNull(SheetColumns.parseTimestamp(""));
+        assertNull(Timestamps.parse(""));
     }
 
     @Test
