@@ -2,7 +2,6 @@ package titorelay.durability;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -17,6 +16,7 @@ import titorelay.inbox.InboxJournal;
 import titorelay.support.Observed;
 import titorelay.support.RelayProcess;
 import titorelay.support.Scenario;
+import titorelay.support.SinkSettings;
 import titorelay.support.TestRelay;
 import titorelay.support.TitoSender;
 
@@ -52,16 +52,8 @@ class CrashLoopTest {
         try (SheetsEmulator google = SheetsEmulator.start()) {
             google.createSpreadsheet("crash-sheet");
             Path dataDir = work.resolve("data");
-            Map<String, String> settings = new HashMap<>(Map.of(
-                    "sheets.spreadsheet-id", "crash-sheet",
-                    "sheets.root-url", google.rootUrl(),
-                    "sheets.access-token", "emulator",
-                    "sheets.flush-interval-ms", "200",
-                    "mail.smtp.host", "127.0.0.1",
-                    "mail.smtp.port", String.valueOf(smtpPort),
-                    "mail.smtp.starttls", "false",
-                    "mail.organizers", "organizers@example.org",
-                    "relay.dispatch.redelivery-delay-ms", "100"));
+            Map<String, String> settings = SinkSettings.emulatorAndSmtp(google, "crash-sheet", smtpPort);
+            settings.put("relay.dispatch.redelivery-delay-ms", "100");
             settings.put("camel.health.exposure-level", "full"); // the dead letters check's message, below
             int port = TestRelay.freePort();
             int managementPort = TestRelay.freePort();

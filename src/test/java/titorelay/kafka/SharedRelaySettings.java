@@ -6,6 +6,7 @@ import java.util.Map;
 import titorelay.dedupe.DatabaseServer;
 import titorelay.sheets.SheetsEmulator;
 import titorelay.support.KafkaBroker;
+import titorelay.support.SinkSettings;
 
 /**
  * The settings of relays that work together: one inbox topic (the consumer group named after it), one dedupe
@@ -28,15 +29,8 @@ final class SharedRelaySettings {
                 "relay.dedupe.jdbc-url", database.url,
                 "relay.dedupe.jdbc-user", DatabaseServer.USER,
                 "relay.dedupe.jdbc-password", DatabaseServer.PASSWORD));
+        settings.putAll(SinkSettings.emulatorAndSmtp(google, spreadsheetId, smtpPort));
         settings.putAll(Map.of(
-                "sheets.spreadsheet-id", spreadsheetId,
-                "sheets.root-url", google.rootUrl(),
-                "sheets.access-token", "emulator",
-                "sheets.flush-interval-ms", "200",
-                "mail.smtp.host", "127.0.0.1",
-                "mail.smtp.port", String.valueOf(smtpPort),
-                "mail.smtp.starttls", "false",
-                "mail.organizers", "organizers@example.org",
                 "camel.health.exposure-level", "full",
                 // Each relay's own console log is beside the point here, and costs CPU the relays share.
                 "relay.delivery-log.enabled", "false"));
