@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import kafka.server.BrokerServer;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.server.metrics.KafkaYammerMetrics;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -36,6 +38,45 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     /** The broker of {@link #shared()}, started by the first class that needs it. */
     private static KafkaBroker jvmWide;
+
+    /**
+     * The shutdown hooks Kafka's test kit asks for: each deletes a broker's directories. Run as JVM hooks they would
+     * run alongside the one that closes the shared broker (the JVM starts its hooks all at once), and a broker whose
+     * only log directory vanishes under it halts the JVM with status 1: the test JVM then ended in failure after
+     * every test had passed. They run here instead, after the shared broker is closed.
+     */
+    private static final List<Runnable> KAFKA_EXIT_HOOKS = new CopyOnWriteArrayList<>();
+    /** Why a broker asked to halt or exit the JVM, if one did. */
+    private static volatile String brokerEndedTheJvm;
+
+    static {
+        Exit.setShutdownHookAdder((name, hook) -> KAFKA_EXIT_HOOKS.add(hook));
+        // A broker never ends the test JVM (it would take every other test's result with it): the thread that asked
+        // stops with an exception, as in Kafka's own tests, and the next class that wants the shared broker fails.
+        Exit.setHaltProcedure(KafkaBroker::refuseToEndTheJvm);
+        Exit.setExitProcedure(KafkaBroker::refuseToEndTheJvm);
+        Runtime.getRuntime().addShutdownHook(new Thread(KafkaBroker::atJvmExit, "close-kafka-brokers"));
+    }
+
+    private static void refuseToEndTheJvm(int status, String message) {
+        brokerEndedTheJvm = "a Kafka broker asked to end the JVM with status " + status + ": " + message;
+        System.err.println(brokerEndedTheJvm);
+        throw new IllegalStateException(brokerEndedTheJvm);
+    }
+
+    private static void atJvmExit() {
+        try {
+            synchronized (KafkaBroker.class) {
+                if (jvmWide != null) {
+                    jvmWide.close();
+                }
+            }
+        } catch (Exception e) {
+            e.printStackTrace(); // the JVM is exiting: nothing more to do than say so
+        } finally {
+            KAFKA_EXIT_HOOKS.forEach(Runnable::run);
+        }
+    }
 
     private final boolean shared;
     private KafkaClusterTestKit cluster;
@@ -60,16 +101,11 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
     }
 
     private static synchronized KafkaBroker jvmWide() throws Exception {
+        if (brokerEndedTheJvm != null) {
+            throw new IllegalStateException("the shared broker is not usable: " + brokerEndedTheJvm);
+        }
         if (jvmWide == null) {
-            KafkaBroker broker = start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    broker.close();
-                } catch (Exception e) {
-                    e.printStackTrace(); // the JVM is exiting: its temporary directories may be left behind, no more
-                }
-            }, "close-shared-kafka-broker"));
-            jvmWide = broker;
+            jvmWide = start(); // closed by atJvmExit
         }
         return jvmWide;
     }
