@@ -74,7 +74,13 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         } catch (Exception e) {
             e.printStackTrace(); // the JVM is exiting: nothing more to do than say so
         } finally {
-            KAFKA_EXIT_HOOKS.forEach(Runnable::run);
+            for (Runnable hook : KAFKA_EXIT_HOOKS) {
+                try {
+                    hook.run();
+                } catch (RuntimeException e) {
+                    e.printStackTrace(); // one directory left behind; the others are still deleted
+                }
+            }
         }
     }
 
