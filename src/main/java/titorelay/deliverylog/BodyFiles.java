@@ -101,6 +101,11 @@ final class BodyFiles implements AutoCloseable {
         }
     }
 
+    /** A body appended before the last {@link #flush}. */
+    byte[] read(Ref ref) throws IOException {
+        return read(directory, ref.file(), ref.offset(), ref.length());
+    }
+
     /** A body, or an empty array if its file is gone (past the retention) or shorter than the line says. */
     static byte[] read(Path directory, String file, long offset, int length) throws IOException {
         if (file == null || file.contains("/") || file.contains("\\") || !file.endsWith(SUFFIX)) {

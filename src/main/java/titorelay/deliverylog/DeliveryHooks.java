@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -35,24 +36,27 @@ final class DeliveryHooks {
 
     /** Each step's name in routes/, and what it queues. */
     static Map<String, Processor> steps(Consumer<LogEvent> log) {
-        return Map.of(
-                "deliveryLogDeliveryTaken", hook(log, (id, exchange) -> taken(id, exchange.getMessage())),
-                "deliveryLogRepeatDropped", hook(log, (id, exchange) -> new LogEvent.Repeat(id,
-                        exchange.getMessage().getHeader(Headers.DELIVERY_KEY, String.class), Instant.now())),
-                "deliveryLogUnrouted", hook(log, (id, exchange) ->
-                        new LogEvent.OutcomeChanged(id, Outcome.UNROUTED, null, Instant.now())),
-                "deliveryLogDeliveryDone", hook(log, (id, exchange) ->
-                        new LogEvent.OutcomeChanged(id, Outcome.DONE, Outcome.PENDING, Instant.now())),
-                "deliveryLogReplay", hook(log, (id, exchange) ->
-                        new LogEvent.OutcomeChanged(id, Outcome.PENDING, Outcome.FAILED, Instant.now())),
-                "deliveryLogDeadLetter", hook(log, DeliveryHooks::deadLetter),
-                "deliveryLogFailedTry", hook(log, DeliveryHooks::failedTry),
-                "deliveryLogRowWritten", hook(log, DeliveryHooks::rowWritten),
-                "deliveryLogEmailSent", hook(log, (id, exchange) ->
-                        new LogEvent.SinkDid(id, new SinkResult(ORGANIZER_EMAIL, "email sent", Instant.now()), null)),
-                "deliveryLogEmailNotSentAgain", hook(log, (id, exchange) -> new LogEvent.SinkDid(id, new SinkResult(
-                        ORGANIZER_EMAIL, "skipped: the organizers were emailed about it before", Instant.now()),
-                        null)));
+        Map<String, Processor> steps = new HashMap<>();
+        steps.put("deliveryLogDeliveryTaken", hook(log, (id, exchange) -> taken(id, exchange.getMessage())));
+        steps.put("deliveryLogPayloadParsed", hook(log, (id, exchange) -> exchange.getMessage().getBody()
+                instanceof JsonNode payload ? new LogEvent.Facts(id, PayloadFacts.of(payload)) : null));
+        steps.put("deliveryLogRepeatDropped", hook(log, (id, exchange) -> new LogEvent.Repeat(id,
+                exchange.getMessage().getHeader(Headers.DELIVERY_KEY, String.class), Instant.now())));
+        steps.put("deliveryLogUnrouted", hook(log, (id, exchange) ->
+                new LogEvent.OutcomeChanged(id, Outcome.UNROUTED, null, Instant.now())));
+        steps.put("deliveryLogDeliveryDone", hook(log, (id, exchange) ->
+                new LogEvent.OutcomeChanged(id, Outcome.DONE, Outcome.PENDING, Instant.now())));
+        steps.put("deliveryLogReplay", hook(log, (id, exchange) ->
+                new LogEvent.OutcomeChanged(id, Outcome.PENDING, Outcome.FAILED, Instant.now())));
+        steps.put("deliveryLogDeadLetter", hook(log, DeliveryHooks::deadLetter));
+        steps.put("deliveryLogFailedTry", hook(log, DeliveryHooks::failedTry));
+        steps.put("deliveryLogRowWritten", hook(log, DeliveryHooks::rowWritten));
+        steps.put("deliveryLogEmailSent", hook(log, (id, exchange) ->
+                new LogEvent.SinkDid(id, new SinkResult(ORGANIZER_EMAIL, "email sent", Instant.now()), null)));
+        steps.put("deliveryLogEmailNotSentAgain", hook(log, (id, exchange) -> new LogEvent.SinkDid(id,
+                new SinkResult(ORGANIZER_EMAIL, "skipped: the organizers were emailed about it before", Instant.now()),
+                null)));
+        return Map.copyOf(steps);
     }
 
     /** The same steps doing nothing: the log is turned off. */
@@ -63,6 +67,7 @@ final class DeliveryHooks {
     }
 
     private interface EventOf {
+        /** The event, or null when there is nothing to tell. */
         LogEvent of(String id, Exchange exchange);
     }
 
@@ -70,8 +75,9 @@ final class DeliveryHooks {
         return exchange -> {
             try {
                 String id = exchange.getMessage().getHeader(Exchange.FILE_NAME, String.class);
-                if (id != null) {
-                    log.accept(event.of(id, exchange));
+                LogEvent happened = id == null ? null : event.of(id, exchange);
+                if (happened != null) {
+                    log.accept(happened);
                 }
             } catch (RuntimeException e) {
                 // The log is not part of the delivery: it goes on.

@@ -16,7 +16,8 @@ final class HeldLine {
     final String deliveryKey;
     final long receivedMs;
     final String webhookName;
-    final PayloadFacts facts;
+    /** Null until dispatch's parse tells them, or they are read from the body when the line is written. */
+    PayloadFacts facts;
     final long heldSince;
     Outcome outcome = Outcome.PENDING;
     /** Whether the outcome (and its failure fields) replace those of a line already in the store (a replay). */
@@ -34,12 +35,11 @@ final class HeldLine {
     /** Where the body was appended (the line is written with it). */
     BodyFiles.Ref body;
 
-    HeldLine(String id, String deliveryKey, long receivedMs, String webhookName, PayloadFacts facts, long heldSince) {
+    HeldLine(String id, String deliveryKey, long receivedMs, String webhookName, long heldSince) {
         this.id = id;
         this.deliveryKey = deliveryKey;
         this.receivedMs = receivedMs;
         this.webhookName = webhookName;
-        this.facts = facts;
         this.heldSince = heldSince;
         this.updatedMs = heldSince;
     }

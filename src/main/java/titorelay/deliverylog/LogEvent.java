@@ -33,6 +33,14 @@ sealed interface LogEvent {
         }
     }
 
+    /** Dispatch parsed the delivery's JSON: the line's reference, name, email and slug. */
+    record Facts(String id, PayloadFacts facts) implements LogEvent {
+        @Override
+        public void addTo(LogWrites writes) {
+            writes.facts(this);
+        }
+    }
+
     /** The line's outcome changed; {@code onlyFrom} (null for any) is the outcome it must have had. */
     record OutcomeChanged(String id, Outcome outcome, Outcome onlyFrom, Instant at) implements LogEvent {
         @Override

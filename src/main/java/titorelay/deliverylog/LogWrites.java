@@ -50,8 +50,7 @@ final class LogWrites {
             heldLine.tries++;
         } else {
             heldLine = new HeldLine(event.id(), event.deliveryKey(), receivedMs,
-                    event.webhookName() == null ? "" : event.webhookName(), PayloadFacts.of(event.body()),
-                    event.at().toEpochMilli());
+                    event.webhookName() == null ? "" : event.webhookName(), event.at().toEpochMilli());
             held.put(event.id(), heldLine);
         }
         // Written now, so that the body is not held in memory with the line.
@@ -69,6 +68,14 @@ final class LogWrites {
     private static long receivedMillis(LogEvent.Taken event) {
         Instant received = Timestamps.parse(event.receivedAt());
         return received == null ? event.at().toEpochMilli() : received.toEpochMilli();
+    }
+
+    /** From dispatch's parse: facts of a line not yet written (one written had them read from its body). */
+    void facts(LogEvent.Facts event) {
+        HeldLine heldLine = held.get(event.id());
+        if (heldLine != null) {
+            heldLine.facts = event.facts();
+        }
     }
 
     void repeat(LogEvent.Repeat event) {
@@ -154,7 +161,7 @@ final class LogWrites {
     }
 
     void sinkDid(LogEvent.SinkDid event) {
-        String row = event.rows() == null || event.rows().isEmpty() ? null : LogJson.write(cellsOf(event.rows()));
+        String row = event.rows() == null || event.rows().isEmpty() ? null : rowJson(event.rows());
         HeldLine heldLine = held.get(event.id());
         if (heldLine != null) {
             heldLine.sinks.put(event.result().sink(), event.result());
@@ -173,6 +180,14 @@ final class LogWrites {
         } else {
             store.replace(line, merged(store.content(line.seq()), null, row));
         }
+    }
+
+    /** {@link #cellsOf} as JSON. */
+    static String rowJson(List<RowChange> rows) {
+        if (rows.size() == 1) { // most deliveries: written as it is
+            return LogJson.write(rows.get(0).set(), rows.get(0).fill());
+        }
+        return LogJson.write(cellsOf(rows));
     }
 
     /**
@@ -227,7 +242,7 @@ final class LogWrites {
         StoredLine earlier = store.line(held.id);
         String cells = held.rowJson;
         if (earlier == null) {
-            PayloadFacts facts = held.facts;
+            PayloadFacts facts = held.facts != null ? held.facts : factsFromBody(held.body);
             store.add(new StoredLine(held.id, held.deliveryKey, LogStore.seqOf(held.receivedMs),
                     held.webhookName, facts.reference(), facts.name(), facts.email(), facts.slug(), held.outcome,
                     held.tries, held.updatedMs, held.failure, held.failedSink, held.deadLetter, held.repeatOf,
@@ -239,6 +254,15 @@ final class LogWrites {
                         held.repeatOf);
             }
             store.replace(line, merged(store.content(line.seq()), held.body, cells));
+        }
+    }
+
+    /** The facts of a line that was not parsed by dispatch (a repeat), or whose facts were dropped: rare. */
+    private PayloadFacts factsFromBody(BodyFiles.Ref body) {
+        try {
+            return body == null ? PayloadFacts.NONE : PayloadFacts.of(bodies.read(body));
+        } catch (IOException unreadable) {
+            return PayloadFacts.NONE;
         }
     }
 
