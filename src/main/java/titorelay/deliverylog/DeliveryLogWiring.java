@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
+import org.apache.camel.model.Model;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.service.ServiceHelper;
@@ -28,6 +29,8 @@ public final class DeliveryLogWiring implements CamelConfiguration {
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         Settings settings = Settings.of(camelContext);
+        camelContext.getCamelContextExtension().getContextPlugin(Model.class)
+                .addModelLifecycleStrategy(new OutsideErrorHandler(DeliveryHooks.noSteps().keySet()));
         if (!settings.flag("relay.delivery-log.enabled")) {
             DeliveryHooks.noSteps().forEach(camelContext.getRegistry()::bind);
             camelContext.getRegistry().bind("deliveryHistory", DeliveryLogView.class, new NoDeliveryLog());

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.apache.camel.Channel;
+import org.apache.camel.DelegateProcessor;
+import org.apache.camel.Navigate;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 import titorelay.tools.DeadLetters;
@@ -30,6 +36,7 @@ import titorelay.tools.DeadLetters;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static titorelay.support.TestRelay.await;
@@ -132,6 +139,57 @@ class DeliveryLogTest {
             }
         }
         throw new AssertionError("no row of " + slug + " in " + tab);
+    }
+
+    /**
+     * Dispatch's dead letter channel copies the whole exchange before each step it wraps (to retry from there); the
+     * log's steps in dispatch, which never fail, are not wrapped, while dispatch's own steps stay wrapped.
+     */
+    @Test
+    void theLogsStepsInDispatchRunOutsideItsDeadLetterChannel() throws Exception {
+        // The steps as routes/dispatch.yaml names them, counted from its text (those of its first route).
+        String dispatchRoute = Files.readString(Path.of("routes/dispatch.yaml")).split("- route:")[1];
+        int stepsInFile = dispatchRoute.split("ref: deliveryLog", -1).length - 1;
+        List<Channel> logSteps = new ArrayList<>();
+        List<Channel> dispatchSteps = new ArrayList<>();
+        channels(relay.camelContext().getRoute("dispatch").navigate(), channel -> {
+            Processor step = channel.getNextProcessor() instanceof DelegateProcessor delegate
+                    ? delegate.getProcessor() : channel.getNextProcessor();
+            String name = registryName(step);
+            (name != null && name.startsWith("deliveryLog") ? logSteps : dispatchSteps).add(channel);
+        });
+        assertTrue(stepsInFile >= 2, "dispatch calls the log's steps: " + stepsInFile);
+        assertEquals(stepsInFile, logSteps.size(), "each step of the file found running");
+        assertEquals(List.of(), logSteps.stream().filter(channel -> channel.getErrorHandler() != null)
+                .map(channel -> channel.getNextProcessor().toString()).toList(), "the log's steps wrapped");
+        assertFalse(dispatchSteps.isEmpty());
+        dispatchSteps.forEach(channel -> assertNotNull(channel.getErrorHandler(),
+                "dispatch's own steps keep the dead letter channel: " + channel));
+    }
+
+    private String registryName(Processor step) {
+        for (Map.Entry<String, Processor> bound : relay.camelContext().getRegistry().findByTypeWithName(Processor.class)
+                .entrySet()) {
+            if (bound.getValue() == step) {
+                return bound.getKey();
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void channels(Navigate<Processor> navigate, java.util.function.Consumer<Channel> each) {
+        if (navigate == null || !navigate.hasNext()) {
+            return;
+        }
+        for (Processor processor : navigate.next()) {
+            if (processor instanceof Channel channel) {
+                each.accept(channel);
+            }
+            if (processor instanceof Navigate<?> deeper) {
+                channels((Navigate<Processor>) deeper, each);
+            }
+        }
     }
 
     @Test
