@@ -1,9 +1,7 @@
 package titorelay.deliverylog;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A line the writer keeps in memory for a moment after its delivery was taken (most deliveries are through their
@@ -28,8 +26,12 @@ final class HeldLine {
     String failedSink;
     String deadLetter;
     String repeatOf;
-    final Map<String, SinkResult> sinks = new LinkedHashMap<>();
-    final List<Attempt> failedTries = new ArrayList<>();
+    /**
+     * What each sink did, one result a sink, in the order they first did something; and the failed tries. Made when
+     * first needed: lines wait in memory by the thousand, most with one sink and no failure.
+     */
+    private List<SinkResult> sinks;
+    private List<Attempt> failedTries;
     /** The delivery's sheet row as JSON text (one string, not a map of cells, while the line waits). */
     String rowJson;
     /** Where the body was appended (the line is written with it). */
@@ -42,6 +44,35 @@ final class HeldLine {
         this.webhookName = webhookName;
         this.heldSince = heldSince;
         this.updatedMs = heldSince;
+    }
+
+    /** A sink's result, in place of an earlier one of the same sink. */
+    void sinkDid(SinkResult result) {
+        if (sinks == null) {
+            sinks = new ArrayList<>(2);
+        }
+        for (int i = 0; i < sinks.size(); i++) {
+            if (sinks.get(i).sink().equals(result.sink())) {
+                sinks.set(i, result);
+                return;
+            }
+        }
+        sinks.add(result);
+    }
+
+    List<SinkResult> sinks() {
+        return sinks == null ? List.of() : sinks;
+    }
+
+    void failedTry(Attempt failed) {
+        if (failedTries == null) {
+            failedTries = new ArrayList<>(2);
+        }
+        failedTries.add(failed);
+    }
+
+    List<Attempt> failedTries() {
+        return failedTries == null ? List.of() : failedTries;
     }
 
     /** As an outcome change does to a stored line: only from {@code onlyFrom}, when given. */

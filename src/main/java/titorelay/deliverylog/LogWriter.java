@@ -25,7 +25,11 @@ import titorelay.threads.ThreadFailures;
  */
 final class LogWriter {
 
-    static final long FLUSH_MS = 250;
+    /**
+     * Short, so that what dispatch tells the log is garbage within a young collection or two (collections come every
+     * few tens of milliseconds under load, and each copies what is still alive), and the console is up to date.
+     */
+    static final long FLUSH_MS = 50;
     private static final long TRIM_INTERVAL_MS = TimeUnit.HOURS.toMillis(1);
     private static final long WARN_INTERVAL_MS = TimeUnit.MINUTES.toMillis(1);
     private static final int MAX_BATCH = 5_000;

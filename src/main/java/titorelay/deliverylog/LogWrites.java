@@ -107,7 +107,7 @@ final class LogWrites {
     void attempt(String id, Attempt failed) {
         HeldLine heldLine = held.get(id);
         if (heldLine != null) {
-            heldLine.failedTries.add(failed);
+            heldLine.failedTry(failed);
             heldLine.tries++;
             return;
         }
@@ -137,7 +137,7 @@ final class LogWrites {
         Attempt last = new Attempt(number(fields.get(RecordDeadLetter.ATTEMPTS)), failedAt, sink, failure);
         HeldLine heldLine = held.get(event.id());
         if (heldLine != null) {
-            heldLine.failedTries.add(last);
+            heldLine.failedTry(last);
         } else {
             insertAttempt(event.id(), last);
         }
@@ -164,7 +164,7 @@ final class LogWrites {
         String row = event.rows() == null || event.rows().isEmpty() ? null : rowJson(event.rows());
         HeldLine heldLine = held.get(event.id());
         if (heldLine != null) {
-            heldLine.sinks.put(event.result().sink(), event.result());
+            heldLine.sinkDid(event.result());
             if (row != null) {
                 heldLine.rowJson = row;
             }
@@ -234,11 +234,11 @@ final class LogWrites {
      * failed attempts go first, so that a reader who sees the line failed also sees why.
      */
     private void addLine(HeldLine held) {
-        for (Attempt failed : held.failedTries) {
+        for (Attempt failed : held.failedTries()) {
             store.addAttempt(held.id, failed);
         }
         StringBuilder sinks = new StringBuilder();
-        held.sinks.values().forEach(result -> sinks.append(SinkLines.of(result)));
+        held.sinks().forEach(result -> sinks.append(SinkLines.of(result)));
         StoredLine earlier = store.line(held.id);
         String cells = held.rowJson;
         if (earlier == null) {
