@@ -106,9 +106,12 @@ final class LogStore implements AutoCloseable {
         }
         long seq = line.seq();
         Object[] stored = withContent(line.toStored(), content);
-        while (lines.putIfAbsent(seq, stored) != null) {
+        while (lines.containsKey(seq)) { // one writer: free until it puts
             seq++;
         }
+        // Every update of the maps a plain put (no putIfAbsent or replace): MVStore's one update method is then
+        // compiled for one kind of decision, not compiled again as each new kind shows up under load.
+        lines.put(seq, stored);
         ids.put(line.id(), seq);
         if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {
             names.put(line.webhookName(), receivedMillisOf(seq));
