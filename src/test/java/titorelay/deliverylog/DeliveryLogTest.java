@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.apache.camel.Channel;
-import org.apache.camel.DelegateProcessor;
-import org.apache.camel.Navigate;
-import org.apache.camel.Processor;
-import org.apache.camel.Route;
+import titorelay.support.RouteSteps;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 import titorelay.tools.DeadLetters;
@@ -36,7 +31,6 @@ import titorelay.tools.DeadLetters;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static titorelay.support.TestRelay.await;
@@ -150,46 +144,16 @@ class DeliveryLogTest {
         // The steps as routes/dispatch.yaml names them, counted from its text (those of its first route).
         String dispatchRoute = Files.readString(Path.of("routes/dispatch.yaml")).split("- route:")[1];
         int stepsInFile = dispatchRoute.split("ref: deliveryLog", -1).length - 1;
-        List<Channel> logSteps = new ArrayList<>();
-        List<Channel> dispatchSteps = new ArrayList<>();
-        channels(relay.camelContext().getRoute("dispatch").navigate(), channel -> {
-            Processor step = channel.getNextProcessor() instanceof DelegateProcessor delegate
-                    ? delegate.getProcessor() : channel.getNextProcessor();
-            String name = registryName(step);
-            (name != null && name.startsWith("deliveryLog") ? logSteps : dispatchSteps).add(channel);
-        });
+        List<RouteSteps.Step> steps = RouteSteps.of(relay.camelContext(), "dispatch");
+        List<RouteSteps.Step> logSteps = steps.stream()
+                .filter(step -> step.name() != null && step.name().startsWith("deliveryLog")).toList();
         assertTrue(stepsInFile >= 2, "dispatch calls the log's steps: " + stepsInFile);
         assertEquals(stepsInFile, logSteps.size(), "each step of the file found running");
-        assertEquals(List.of(), logSteps.stream().filter(channel -> channel.getErrorHandler() != null)
-                .map(channel -> channel.getNextProcessor().toString()).toList(), "the log's steps wrapped");
-        assertFalse(dispatchSteps.isEmpty());
-        dispatchSteps.forEach(channel -> assertNotNull(channel.getErrorHandler(),
-                "dispatch's own steps keep the dead letter channel: " + channel));
-    }
-
-    private String registryName(Processor step) {
-        for (Map.Entry<String, Processor> bound : relay.camelContext().getRegistry().findByTypeWithName(Processor.class)
-                .entrySet()) {
-            if (bound.getValue() == step) {
-                return bound.getKey();
-            }
-        }
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void channels(Navigate<Processor> navigate, java.util.function.Consumer<Channel> each) {
-        if (navigate == null || !navigate.hasNext()) {
-            return;
-        }
-        for (Processor processor : navigate.next()) {
-            if (processor instanceof Channel channel) {
-                each.accept(channel);
-            }
-            if (processor instanceof Navigate<?> deeper) {
-                channels((Navigate<Processor>) deeper, each);
-            }
-        }
+        assertEquals(List.of(), logSteps.stream().filter(RouteSteps.Step::wrappedInErrorHandler)
+                .map(RouteSteps.Step::name).toList(), "the log's steps wrapped");
+        assertTrue(steps.size() > logSteps.size());
+        steps.stream().filter(step -> !logSteps.contains(step)).forEach(step -> assertTrue(
+                step.wrappedInErrorHandler(), "dispatch's own steps keep the dead letter channel: " + step));
     }
 
     @Test

@@ -3,11 +3,13 @@ package titorelay.routes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.Route;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.RouteSteps;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
@@ -76,5 +78,35 @@ class RouteReloadTest {
             assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-v3.1.json")).status());
             assertEquals(0, relay.counter("tito_webhooks_rejected_total", "reason=\"busy\""));
         }
+    }
+
+    @Test
+    void aReloadedDispatchRunsTheLogsStepsOutsideItsDeadLetterChannelAsAtStart() throws Exception {
+        Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
+        Map<String, String> useCopies = Map.of(
+                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "camel.main.routes-reload-directory", routes.toString());
+        try (TestRelay relay = TestRelay.start(work.resolve("data"), useCopies)) {
+            Route before = relay.camelContext().getRoute("dispatch");
+            assertEquals(List.of(), wrappedLogSteps(relay), "at start");
+            Path dispatch = routes.resolve("dispatch.yaml");
+            Files.writeString(dispatch, Files.readString(dispatch) + "\n# saved again by the test\n");
+            TestRelay.await("dispatch.yaml to be reloaded", Duration.ofSeconds(30), () -> {
+                Route now = relay.camelContext().getRoute("dispatch");
+                return now != null && now != before;
+            });
+
+            List<RouteSteps.Step> logSteps = RouteSteps.of(relay.camelContext(), "dispatch").stream()
+                    .filter(step -> step.name() != null && step.name().startsWith("deliveryLog")).toList();
+            assertTrue(logSteps.size() >= 2, "the log's steps of dispatch.yaml: " + logSteps);
+            assertEquals(List.of(), wrappedLogSteps(relay), "after the reload");
+            assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
+        }
+    }
+
+    private static List<String> wrappedLogSteps(TestRelay relay) {
+        return RouteSteps.of(relay.camelContext(), "dispatch").stream()
+                .filter(step -> step.name() != null && step.name().startsWith("deliveryLog"))
+                .filter(RouteSteps.Step::wrappedInErrorHandler).map(RouteSteps.Step::name).toList();
     }
 }

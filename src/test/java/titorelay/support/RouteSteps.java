@@ -1,0 +1,55 @@
+package titorelay.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Channel;
+import org.apache.camel.DelegateProcessor;
+import org.apache.camel.Navigate;
+import org.apache.camel.Processor;
+
+/** The steps of a running route, as Camel runs them: each in its channel, with the error handler wrapping it (or not). */
+public final class RouteSteps {
+
+    /** A step of a route: the registry name of its processor (null for an EIP or a Camel processor), and its channel. */
+    public record Step(String name, Channel channel) {
+        public boolean wrappedInErrorHandler() {
+            return channel.getErrorHandler() != null;
+        }
+    }
+
+    private RouteSteps() {
+    }
+
+    /** Every step of the route, nested ones included. */
+    public static List<Step> of(CamelContext context, String routeId) {
+        Map<String, Processor> bound = context.getRegistry().findByTypeWithName(Processor.class);
+        List<Step> steps = new ArrayList<>();
+        channels(context.getRoute(routeId).navigate(), channel -> {
+            Processor step = channel.getNextProcessor() instanceof DelegateProcessor delegate
+                    ? delegate.getProcessor() : channel.getNextProcessor();
+            String name = bound.entrySet().stream().filter(entry -> entry.getValue() == step)
+                    .map(Map.Entry::getKey).findFirst().orElse(null);
+            steps.add(new Step(name, channel));
+        });
+        return steps;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void channels(Navigate<Processor> navigate, Consumer<Channel> each) {
+        if (navigate == null || !navigate.hasNext()) {
+            return;
+        }
+        for (Processor processor : navigate.next()) {
+            if (processor instanceof Channel channel) {
+                each.accept(channel);
+            }
+            if (processor instanceof Navigate<?> deeper) {
+                channels((Navigate<Processor>) deeper, each);
+            }
+        }
+    }
+}
