@@ -25,11 +25,8 @@ class RouteReloadTest {
 
     @Test
     void anEditedRouteFileChangesWhatTheRunningRelayDoes() throws Exception {
-        // The real route files, copied so that the test can edit them.
         Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
-        Map<String, String> useCopies = Map.of(
-                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
-                "camel.main.routes-reload-directory", routes.toString());
+        Map<String, String> useCopies = reloadedFrom(routes);
         byte[] ticket = Samples.bytes("ticket-basic.json");
 
         try (TestRelay relay = TestRelay.start(work.resolve("data"), useCopies)) {
@@ -83,10 +80,7 @@ class RouteReloadTest {
     @Test
     void aReloadedDispatchRunsTheLogsStepsOutsideItsDeadLetterChannelAsAtStart() throws Exception {
         Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
-        Map<String, String> useCopies = Map.of(
-                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
-                "camel.main.routes-reload-directory", routes.toString());
-        try (TestRelay relay = TestRelay.start(work.resolve("data"), useCopies)) {
+        try (TestRelay relay = TestRelay.start(work.resolve("data"), reloadedFrom(routes))) {
             Route before = relay.camelContext().getRoute("dispatch");
             assertEquals(List.of(), wrappedLogSteps(relay), "at start");
             Path dispatch = routes.resolve("dispatch.yaml");
@@ -102,6 +96,12 @@ class RouteReloadTest {
             assertEquals(List.of(), wrappedLogSteps(relay), "after the reload");
             assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
         }
+    }
+
+    /** Settings that run the routes of {@code routes} (the real files, copied so that a test can edit them). */
+    private static Map<String, String> reloadedFrom(Path routes) {
+        return Map.of("camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "camel.main.routes-reload-directory", routes.toString());
     }
 
     private static List<String> wrappedLogSteps(TestRelay relay) {
