@@ -42,7 +42,12 @@ final class LogStore implements AutoCloseable {
      * as JSON}, read only on a delivery's page. One value, so that a new line is one update of this map.
      */
     private final MVMap<Long, Object[]> lines;
-    /** A line's id (its inbox name) -> its seq. */
+    /**
+     * A line's id (its inbox name) -> its seq, only for a line whose seq is not in the millisecond its name starts with
+     * (a clock set back, a name of another shape, a thousand lines in one millisecond) and for the lines of earlier
+     * versions: the others are found from their name, among the few keys of that millisecond. One map update a line
+     * less (with it, MVStore's updates were most of what the log cost the relay).
+     */
     private final MVMap<String, Long> ids;
     /** A line's id -> its failed attempts, four values each (number, at, sink, error): rare. */
     private final MVMap<String, Object[]> attempts;
@@ -93,9 +98,54 @@ final class LogStore implements AutoCloseable {
 
     /** The line with this id, or null. */
     StoredLine line(String id) {
+        long named = nameMillis(id);
+        if (named >= 0) {
+            long first = seqOf(named);
+            for (Cursor<Long, Object[]> keys = lines.cursor(first, first + 999, false); keys.hasNext(); ) {
+                long seq = keys.next();
+                if (id.equals(keys.getValue()[0])) {
+                    return StoredLine.of(seq, keys.getValue());
+                }
+            }
+        }
         Long seq = ids.get(id);
         Object[] stored = seq == null ? null : lines.get(seq);
         return stored == null ? null : StoredLine.of(seq, stored);
+    }
+
+    /**
+     * The millisecond an inbox name starts with ({@code 20261128T060000.123Z-000000001-ticket.updated.webhook}, UTC),
+     * or -1 for a name of another shape.
+     */
+    static long nameMillis(String id) {
+        if (id == null || id.length() < 20 || id.charAt(8) != 'T' || id.charAt(15) != '.' || id.charAt(19) != 'Z') {
+            return -1;
+        }
+        for (int i : new int[] {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 18}) {
+            if (id.charAt(i) < '0' || id.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        int hour = digits(id, 9, 11);
+        int minute = digits(id, 11, 13);
+        int second = digits(id, 13, 15);
+        if (hour > 23 || minute > 59 || second > 59) {
+            return -1;
+        }
+        try {
+            long day = java.time.LocalDate.of(digits(id, 0, 4), digits(id, 4, 6), digits(id, 6, 8)).toEpochDay();
+            return ((day * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + digits(id, 16, 19);
+        } catch (java.time.DateTimeException notADate) {
+            return -1;
+        }
+    }
+
+    private static int digits(String text, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + (text.charAt(i) - '0');
+        }
+        return value;
     }
 
     /** A new line, under the first free key of the millisecond it was received in. */
@@ -112,7 +162,9 @@ final class LogStore implements AutoCloseable {
         // Every update of the maps a plain put (no putIfAbsent or replace): MVStore's one update method is then
         // compiled for one kind of decision, not compiled again as each new kind shows up under load.
         lines.put(seq, stored);
-        ids.put(line.id(), seq);
+        if (nameMillis(line.id()) != receivedMillisOf(seq)) {
+            ids.put(line.id(), seq); // not found from its name
+        }
         if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {
             names.put(line.webhookName(), receivedMillisOf(seq));
         }
@@ -173,9 +225,13 @@ final class LogStore implements AutoCloseable {
             Object[] stored = lines.remove(seq);
             if (stored != null) {
                 String id = StoredLine.of(seq, stored).id();
-                if (Long.valueOf(seq).equals(ids.get(id))) {
-                    ids.remove(id);
-                    attempts.remove(id);
+                if (line(id) == null) { // no other line of that id
+                    if (ids.containsKey(id)) {
+                        ids.remove(id);
+                    }
+                    if (attempts.containsKey(id)) {
+                        attempts.remove(id);
+                    }
                 }
             }
         }

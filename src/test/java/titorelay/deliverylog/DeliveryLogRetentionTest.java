@@ -68,7 +68,9 @@ class DeliveryLogRetentionTest {
             assertEquals("RECENT-1", recent.row().get("Slug"));
             String kept = log.newestFirst(new LogFilter(null, null, "KEPT-29-DAYS"), 0, 1).get(0).id();
             assertEquals(1, log.details(kept).orElseThrow().attempts().size());
-            assertEquals(Map.of("lines", 2L, "ids", 2L, "attempts", 1L), log.store().sizes(),
+            // The ids map holds only the lines not found from their name: here the one kept of this test's made-up
+            // names (an Instant, not an inbox name's shape); the relay's own delivery is found from its name.
+            assertEquals(Map.of("lines", 2L, "ids", 1L, "attempts", 1L), log.store().sizes(),
                     "the old lines' ids and attempts are gone with them");
         }
     }
