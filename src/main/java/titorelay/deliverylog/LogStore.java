@@ -13,6 +13,7 @@ import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.inbox.SealInboxEnvelope;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -98,7 +99,7 @@ final class LogStore implements AutoCloseable {
 
     /** The line with this id, or null. */
     StoredLine line(String id) {
-        long named = nameMillis(id);
+        long named = SealInboxEnvelope.nameMillis(id);
         if (named >= 0) {
             long first = seqOf(named);
             for (Cursor<Long, Object[]> keys = lines.cursor(first, first + 999, false); keys.hasNext(); ) {
@@ -111,41 +112,6 @@ final class LogStore implements AutoCloseable {
         Long seq = ids.get(id);
         Object[] stored = seq == null ? null : lines.get(seq);
         return stored == null ? null : StoredLine.of(seq, stored);
-    }
-
-    /**
-     * The millisecond an inbox name starts with ({@code 20261128T060000.123Z-000000001-ticket.updated.webhook}, UTC),
-     * or -1 for a name of another shape.
-     */
-    static long nameMillis(String id) {
-        if (id == null || id.length() < 20 || id.charAt(8) != 'T' || id.charAt(15) != '.' || id.charAt(19) != 'Z') {
-            return -1;
-        }
-        for (int i : new int[] {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 18}) {
-            if (id.charAt(i) < '0' || id.charAt(i) > '9') {
-                return -1;
-            }
-        }
-        int hour = digits(id, 9, 11);
-        int minute = digits(id, 11, 13);
-        int second = digits(id, 13, 15);
-        if (hour > 23 || minute > 59 || second > 59) {
-            return -1;
-        }
-        try {
-            long day = java.time.LocalDate.of(digits(id, 0, 4), digits(id, 4, 6), digits(id, 6, 8)).toEpochDay();
-            return ((day * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + digits(id, 16, 19);
-        } catch (java.time.DateTimeException notADate) {
-            return -1;
-        }
-    }
-
-    private static int digits(String text, int from, int to) {
-        int value = 0;
-        for (int i = from; i < to; i++) {
-            value = value * 10 + (text.charAt(i) - '0');
-        }
-        return value;
     }
 
     /** A new line, under the first free key of the millisecond it was received in. */
@@ -162,7 +128,7 @@ final class LogStore implements AutoCloseable {
         // Every update of the maps a plain put (no putIfAbsent or replace): MVStore's one update method is then
         // compiled for one kind of decision, not compiled again as each new kind shows up under load.
         lines.put(seq, stored);
-        if (nameMillis(line.id()) != receivedMillisOf(seq)) {
+        if (SealInboxEnvelope.nameMillis(line.id()) != receivedMillisOf(seq)) {
             ids.put(line.id(), seq); // not found from its name
         }
         if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {

@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,28 +66,6 @@ class LogStoreTest {
                 assertEquals("REF-" + id, reopened.line(id).reference(), id);
             }
             assertNull(reopened.line("20251128T044311.280Z-000000009-ticket.updated.webhook"), "no such line");
-        }
-    }
-
-    @Test
-    void anInboxNamesMillisecondIsReadAsJavaTimeReadsIt() {
-        DateTimeFormatter inboxNames = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
-        Random random = new Random(14);
-        for (int i = 0; i < 5_000; i++) {
-            Instant at = Instant.ofEpochMilli(random.nextLong(Instant.parse("1999-12-31T23:59:59.999Z").toEpochMilli(),
-                    Instant.parse("2100-03-01T00:00:00Z").toEpochMilli()));
-            String name = inboxNames.format(at) + "-000000001-ticket.updated.webhook";
-            assertEquals(at.toEpochMilli(), LogStore.nameMillis(name), name);
-        }
-        assertEquals(Instant.parse("2028-02-29T23:59:59.999Z").toEpochMilli(),
-                LogStore.nameMillis("20280229T235959.999Z-000000001-x.webhook"), "a leap day");
-        for (String odd : List.of("", "first", "20261128T060000.000Z", "20261128T060000.000X-1-x.webhook",
-                "2026112aT060000.000Z-1-x.webhook", "20261328T060000.000Z-1-x.webhook",
-                "20270229T060000.000Z-1-x.webhook", "20261128T240000.000Z-1-x.webhook",
-                "20261128T066000.000Z-1-x.webhook", "2026-11-28T06:00:00.000Z-1-x.webhook")) {
-            long read = LogStore.nameMillis(odd);
-            boolean exactlyTwenty = odd.equals("20261128T060000.000Z");
-            assertEquals(exactlyTwenty ? Instant.parse("2026-11-28T06:00:00Z").toEpochMilli() : -1, read, odd);
         }
     }
 }

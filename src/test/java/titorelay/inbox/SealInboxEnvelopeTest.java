@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,7 +22,8 @@ import titorelay.Headers;
 
 /**
  * Each sealed webhook's name begins with the millisecond it was received in, then a count, so that names sort in
- * arrival order; many webhooks within one millisecond share its time and differ by the count.
+ * arrival order; many webhooks within one millisecond share its time and differ by the count. That millisecond is
+ * read back from a name as java.time reads it.
  */
 class SealInboxEnvelopeTest {
 
@@ -55,5 +59,27 @@ class SealInboxEnvelopeTest {
         long distinctMillis = names.stream().map(name -> name.substring(0, 19)).distinct().count();
         assertTrue(distinctMillis < names.size(), "some names share a millisecond (" + distinctMillis + " for "
                                                   + names.size() + ")");
+    }
+
+    @Test
+    void anInboxNamesMillisecondIsReadAsJavaTimeReadsIt() {
+        DateTimeFormatter inboxNames = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+        Random random = new Random(14);
+        for (int i = 0; i < 5_000; i++) {
+            Instant at = Instant.ofEpochMilli(random.nextLong(Instant.parse("1999-12-31T23:59:59.999Z").toEpochMilli(),
+                    Instant.parse("2100-03-01T00:00:00Z").toEpochMilli()));
+            String name = inboxNames.format(at) + "-000000001-ticket.updated.webhook";
+            assertEquals(at.toEpochMilli(), SealInboxEnvelope.nameMillis(name), name);
+        }
+        assertEquals(Instant.parse("2028-02-29T23:59:59.999Z").toEpochMilli(),
+                SealInboxEnvelope.nameMillis("20280229T235959.999Z-000000001-x.webhook"), "a leap day");
+        for (String odd : List.of("", "first", "20261128T060000.000Z", "20261128T060000.000X-1-x.webhook",
+                "2026112aT060000.000Z-1-x.webhook", "20261328T060000.000Z-1-x.webhook",
+                "20270229T060000.000Z-1-x.webhook", "20261128T240000.000Z-1-x.webhook",
+                "20261128T066000.000Z-1-x.webhook", "2026-11-28T06:00:00.000Z-1-x.webhook")) {
+            long read = SealInboxEnvelope.nameMillis(odd);
+            boolean exactlyTwenty = odd.equals("20261128T060000.000Z");
+            assertEquals(exactlyTwenty ? Instant.parse("2026-11-28T06:00:00Z").toEpochMilli() : -1, read, odd);
+        }
     }
 }
