@@ -3,6 +3,7 @@ package titorelay;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -49,15 +50,9 @@ public final class Timestamps {
             || text.charAt(16) != ':') {
             return null;
         }
-        int year = digits(text, 0, 4);
-        int month = digits(text, 5, 2);
-        int day = digits(text, 8, 2);
-        int hour = digits(text, 11, 2);
-        int minute = digits(text, 14, 2);
-        int second = digits(text, 17, 2);
         // Days past the 28th, hour 24, second 60: the general parser's own rules (it resolves some of them).
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0
-            || minute > 59 || second < 0 || second > 59) {
+        long epochSecond = epochSecond(text, 0, 5, 8, 11, 14, 17, false);
+        if (epochSecond == NOT_A_TIME) {
             return null;
         }
         int nanos = 0;
@@ -88,8 +83,44 @@ public final class Timestamps {
         } else {
             return null;
         }
-        long epochDay = LocalDate.of(year, month, day).toEpochDay();
-        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+        return Instant.ofEpochSecond(epochSecond, nanos);
+    }
+
+    /**
+     * The millisecond an inbox name starts with ({@code 20261126T185500.123Z-000000042-ticket.updated.webhook}, UTC,
+     * as {@code SealInboxEnvelope} names deliveries), or -1 for a name of another shape. The delivery log finds each
+     * new line by it.
+     */
+    public static long inboxNameMillis(String name) {
+        if (name == null || name.length() < 20 || name.charAt(8) != 'T' || name.charAt(15) != '.'
+            || name.charAt(19) != 'Z') {
+            return -1;
+        }
+        long epochSecond = epochSecond(name, 0, 4, 6, 9, 11, 13, true);
+        int millis = digits(name, 16, 3);
+        return epochSecond == NOT_A_TIME || millis < 0 ? -1 : epochSecond * 1000 + millis;
+    }
+
+    private static final long NOT_A_TIME = Long.MIN_VALUE;
+
+    /**
+     * The UTC second written by two-digit fields at these places (four for the year), or {@link #NOT_A_TIME} if one
+     * is not digits or out of range; days past the 28th only with {@code anyDayOfTheMonth}.
+     */
+    private static long epochSecond(String text, int yearAt, int monthAt, int dayAt, int hourAt, int minuteAt,
+            int secondAt, boolean anyDayOfTheMonth) {
+        int year = digits(text, yearAt, 4);
+        int month = digits(text, monthAt, 2);
+        int day = digits(text, dayAt, 2);
+        int hour = digits(text, hourAt, 2);
+        int minute = digits(text, minuteAt, 2);
+        int second = digits(text, secondAt, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1
+            || day > (anyDayOfTheMonth ? YearMonth.of(year, month).lengthOfMonth() : 28)
+            || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+            return NOT_A_TIME;
+        }
+        return LocalDate.of(year, month, day).toEpochDay() * 86_400 + hour * 3_600L + minute * 60L + second;
     }
 
     /** The number written by {@code count} ASCII digits from {@code from}, or -1. */

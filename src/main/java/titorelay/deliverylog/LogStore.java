@@ -13,7 +13,7 @@ import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import titorelay.inbox.SealInboxEnvelope;
+import titorelay.Timestamps;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -99,7 +99,7 @@ final class LogStore implements AutoCloseable {
 
     /** The line with this id, or null. */
     StoredLine line(String id) {
-        long named = SealInboxEnvelope.nameMillis(id);
+        long named = Timestamps.inboxNameMillis(id);
         if (named >= 0) {
             long first = seqOf(named);
             for (Cursor<Long, Object[]> keys = lines.cursor(first, first + 999, false); keys.hasNext(); ) {
@@ -128,7 +128,7 @@ final class LogStore implements AutoCloseable {
         // Every update of the maps a plain put (no putIfAbsent or replace): MVStore's one update method is then
         // compiled for one kind of decision, not compiled again as each new kind shows up under load.
         lines.put(seq, stored);
-        if (SealInboxEnvelope.nameMillis(line.id()) != receivedMillisOf(seq)) {
+        if (Timestamps.inboxNameMillis(line.id()) != receivedMillisOf(seq)) {
             ids.put(line.id(), seq); // not found from its name
         }
         if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {

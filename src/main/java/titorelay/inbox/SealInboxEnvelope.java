@@ -56,42 +56,4 @@ public class SealInboxEnvelope implements Processor {
         }
         return formattedTime + "-" + "0".repeat(9 - counter.length()) + counter + "-" + name + ".webhook";
     }
-
-    /**
-     * The millisecond a name made here starts with ({@code 20261126T185500.123Z-…}, UTC), or -1 for a name of
-     * another shape. Read by hand, not by {@link #FILE_TIME}: the delivery log finds each new line by it.
-     */
-    public static long nameMillis(String name) {
-        if (name == null || name.length() < 20 || name.charAt(8) != 'T' || name.charAt(15) != '.'
-            || name.charAt(19) != 'Z') {
-            return -1;
-        }
-        int year = digits(name, 0, 4);
-        int month = digits(name, 4, 6);
-        int day = digits(name, 6, 8);
-        int hour = digits(name, 9, 11);
-        int minute = digits(name, 11, 13);
-        int second = digits(name, 13, 15);
-        int millis = digits(name, 16, 19);
-        if (year < 0 || month < 1 || month > 12 || day < 1
-            || day > java.time.YearMonth.of(year, month).lengthOfMonth()
-            || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) {
-            return -1;
-        }
-        long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
-        return ((epochDay * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
-    }
-
-    /** The decimal number in {@code text[from, to)}, or -1 if a character there is not a digit. */
-    private static int digits(String text, int from, int to) {
-        int value = 0;
-        for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
-        }
-        return value;
-    }
 }

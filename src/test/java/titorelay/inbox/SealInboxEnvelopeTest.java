@@ -19,6 +19,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 import titorelay.Headers;
+import titorelay.Timestamps;
 
 /**
  * Each sealed webhook's name begins with the millisecond it was received in, then a count, so that names sort in
@@ -69,15 +70,15 @@ class SealInboxEnvelopeTest {
             Instant at = Instant.ofEpochMilli(random.nextLong(Instant.parse("1999-12-31T23:59:59.999Z").toEpochMilli(),
                     Instant.parse("2100-03-01T00:00:00Z").toEpochMilli()));
             String name = inboxNames.format(at) + "-000000001-ticket.updated.webhook";
-            assertEquals(at.toEpochMilli(), SealInboxEnvelope.nameMillis(name), name);
+            assertEquals(at.toEpochMilli(), Timestamps.inboxNameMillis(name), name);
         }
         assertEquals(Instant.parse("2028-02-29T23:59:59.999Z").toEpochMilli(),
-                SealInboxEnvelope.nameMillis("20280229T235959.999Z-000000001-x.webhook"), "a leap day");
+                Timestamps.inboxNameMillis("20280229T235959.999Z-000000001-x.webhook"), "a leap day");
         for (String odd : List.of("", "first", "20261128T060000.000Z", "20261128T060000.000X-1-x.webhook",
                 "2026112aT060000.000Z-1-x.webhook", "20261328T060000.000Z-1-x.webhook",
                 "20270229T060000.000Z-1-x.webhook", "20261128T240000.000Z-1-x.webhook",
                 "20261128T066000.000Z-1-x.webhook", "2026-11-28T06:00:00.000Z-1-x.webhook")) {
-            long read = SealInboxEnvelope.nameMillis(odd);
+            long read = Timestamps.inboxNameMillis(odd);
             boolean exactlyTwenty = odd.equals("20261128T060000.000Z");
             assertEquals(exactlyTwenty ? Instant.parse("2026-11-28T06:00:00Z").toEpochMilli() : -1, read, odd);
         }
