@@ -6,10 +6,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.camel.Channel;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.support.processor.UnmarshalProcessor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,12 +22,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import titorelay.inbox.InboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
+import titorelay.sheets.SpreadsheetSink;
+import titorelay.support.RouteSteps;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
 import static org.apache.camel.builder.Builder.header;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static titorelay.support.TestRelay.await;
 import static titorelay.support.TestRelay.uncheck;
@@ -35,6 +42,9 @@ class DispatchTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
 
     private final AtomicBoolean sheetFailsVoids = new AtomicBoolean();
+    /** The slug of a ticket whose first pass through the spreadsheet fails once its row is queued. */
+    private final AtomicReference<String> sheetFailsOnceAfterQueuing = new AtomicReference<>();
+    private final List<String> sheetPasses = new CopyOnWriteArrayList<>();
     private TestRelay relay;
 
     @BeforeAll
@@ -45,6 +55,16 @@ class DispatchTest {
                 .process(exchange -> {
                     if (sheetFailsVoids.get() && "ticket.voided".equals(exchange.getMessage().getHeader("X-Webhook-Name"))) {
                         throw new IllegalStateException("the spreadsheet is down for ticket.voided");
+                    }
+                }));
+        // After the sheet's own step: by then the sink has taken the tree and dropped the body.
+        AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddLast()
+                .process(exchange -> {
+                    String rows = String.valueOf(exchange.getProperty(SpreadsheetSink.ROWS));
+                    sheetPasses.add(rows);
+                    String failing = sheetFailsOnceAfterQueuing.get();
+                    if (failing != null && rows.contains(failing) && sheetFailsOnceAfterQueuing.compareAndSet(failing, null)) {
+                        throw new IllegalStateException("the spreadsheet failed after queuing " + failing);
                     }
                 }));
     }
@@ -160,6 +180,44 @@ class DispatchTest {
                 () -> counter("tito_webhooks_duplicates_total") == duplicates + 1);
         await("the repeat to leave the inbox", PATIENCE, () -> relay.inbox().isEmpty());
         assertEquals(afterReplay, processed("ticket.voided"), "once replayed, it is done");
+    }
+
+    @Test
+    void aRetryStartsFromTheDeliveryAsTitoSentIt() throws Exception {
+        String slug = "retried" + System.nanoTime();
+        byte[] body = new String(Samples.bytes("ticket-basic.json"), StandardCharsets.UTF_8)
+                .replace("\"1i5nfwf2t24\"", "\"" + slug + "\"").replace("Peter Winter", "Retried Winter")
+                .getBytes(StandardCharsets.UTF_8);
+        double updated = processed("ticket.updated");
+        sheetFailsOnceAfterQueuing.set(slug);
+
+        assertEquals(202, relay.send("ticket.updated", body).status());
+
+        await("the retried delivery", PATIENCE, () -> processed("ticket.updated") == updated + 1);
+        assertEquals(null, sheetFailsOnceAfterQueuing.get(), "the first pass failed");
+        assertEquals(2, sheetPasses.stream().filter(rows -> rows.contains(slug)).count(), "a failed pass, then a retry");
+        Path tickets = relay.dataDir().resolve("sheets/Tickets.csv");
+        String row = Files.readAllLines(tickets).stream().filter(line -> line.startsWith(slug + ",")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row for " + slug));
+        assertTrue(row.startsWith(slug + ",1i5nfwf2t,incomplete,Retried Winter,"), row);
+        assertEquals(List.of(), relay.deadLetters());
+    }
+
+    @Test
+    void dispatchsErrorHandlerCopiesTitosBytesNotTheParsedTree() {
+        // Before each step it wraps, the error handler copies the delivery for a retry, and keeps the copy until the
+        // step is done: for a delivery waiting on the sheet's batch, up to a second. The parse is in no such step.
+        List<RouteSteps.Step> dispatch = RouteSteps.of(relay.camelContext(), "dispatch");
+        assertTrue(dispatch.stream().anyMatch(RouteSteps.Step::retried));
+        assertEquals(List.of(), dispatch.stream().filter(step -> parses(step.channel())).toList(), "parsed in dispatch");
+        List<RouteSteps.Step> parse = RouteSteps.of(relay.camelContext(), "parse-and-route").stream()
+                .filter(step -> parses(step.channel())).toList();
+        assertEquals(1, parse.size(), "parsed once, before the sinks");
+        assertFalse(parse.get(0).retried());
+    }
+
+    private static boolean parses(Channel channel) {
+        return channel.getNextProcessor() instanceof UnmarshalProcessor;
     }
 
     @Test

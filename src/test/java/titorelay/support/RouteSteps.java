@@ -10,6 +10,7 @@ import org.apache.camel.Channel;
 import org.apache.camel.DelegateProcessor;
 import org.apache.camel.Navigate;
 import org.apache.camel.Processor;
+import org.apache.camel.processor.errorhandler.RedeliveryErrorHandler;
 
 /** The steps of a running route, as Camel runs them: each in its channel, with the error handler wrapping it (or not). */
 public final class RouteSteps {
@@ -18,6 +19,11 @@ public final class RouteSteps {
     public record Step(String name, Channel channel) {
         public boolean wrappedInErrorHandler() {
             return channel.getErrorHandler() != null;
+        }
+
+        /** Wrapped in an error handler that retries (and so copies the exchange before the step), not noErrorHandler. */
+        public boolean retried() {
+            return channel.getErrorHandler() instanceof RedeliveryErrorHandler;
         }
     }
 
