@@ -7,7 +7,7 @@ import titorelay.settings.Settings;
 
 /**
  * The management port (health and metrics): it must be free, and its health endpoint shows only the chosen detail.
- * Also the counters every webhook passes (received, processed).
+ * Also the counters every webhook passes (received, processed), and Camel's per-route metrics ({@link RouteMetrics}).
  */
 public final class ManagementWiring implements CamelConfiguration {
 
@@ -21,5 +21,8 @@ public final class ManagementWiring implements CamelConfiguration {
                 "webhooks accepted and stored, by name"));
         camelContext.getRegistry().bind("countProcessed", new WebhookCounter(camelContext, "tito.webhooks.processed",
                 "deliveries that went through every sink of their name, by name"));
+        if (settings.flag("camel.metrics.enabled")) {
+            camelContext.addRoutePolicyFactory(new RouteMetrics());
+        }
     }
 }

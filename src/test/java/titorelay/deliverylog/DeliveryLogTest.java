@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
-import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,12 +49,7 @@ class DeliveryLogTest {
     void startRelay() throws Exception {
         relay = TestRelay.start(Files.createTempDirectory("delivery-log"),
                 Map.of("relay.dispatch.max-redeliveries", "2"));
-        AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddFirst()
-                .process(exchange -> {
-                    if (sheetFails.get()) {
-                        throw new IllegalStateException("the sheet is down");
-                    }
-                }));
+        relay.failAtStart("spreadsheet", exchange -> sheetFails.get(), "the sheet is down");
         log = relay.camelContext().getRegistry().lookupByNameAndType("deliveryHistory", DeliveryLogView.class);
     }
 

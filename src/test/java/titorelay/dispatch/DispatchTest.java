@@ -51,12 +51,9 @@ class DispatchTest {
     void startRelay() throws Exception {
         relay = TestRelay.start(Files.createTempDirectory("dispatch"));
         // The spreadsheet fails ticket.voided while the switch is on, to see retries and dead letters with the real routes.
-        AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddFirst()
-                .process(exchange -> {
-                    if (sheetFailsVoids.get() && "ticket.voided".equals(exchange.getMessage().getHeader("X-Webhook-Name"))) {
-                        throw new IllegalStateException("the spreadsheet is down for ticket.voided");
-                    }
-                }));
+        relay.failAtStart("spreadsheet", exchange -> sheetFailsVoids.get()
+                && "ticket.voided".equals(exchange.getMessage().getHeader("X-Webhook-Name")),
+                "the spreadsheet is down for ticket.voided");
         // After the sheet's own step: by then the sink has taken the tree and dropped the body.
         AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddLast()
                 .process(exchange -> {

@@ -62,14 +62,8 @@ class RouteReloadTest {
         try (TestRelay relay = TestRelay.start(work.resolve("data"), oneRequestAtATime)) {
             assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
 
-            Route before = relay.camelContext().getRoute("route-by-name");
-            Path routing = routes.resolve("routing.yaml");
             // Any saved edit reloads the file; a comment changes nothing else.
-            Files.writeString(routing, Files.readString(routing) + "\n# saved again by the test\n");
-            TestRelay.await("routing.yaml to be reloaded", Duration.ofSeconds(30), () -> {
-                Route now = relay.camelContext().getRoute("route-by-name");
-                return now != null && now != before;
-            });
+            saveAgainAndAwaitReload(relay, routes.resolve("routing.yaml"), "route-by-name");
 
             // The one request allowed in flight is this one: the reload added no second guard taking a second place.
             assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-v3.1.json")).status());
@@ -81,14 +75,8 @@ class RouteReloadTest {
     void aReloadedDispatchRunsTheLogsStepsOutsideItsDeadLetterChannelAsAtStart() throws Exception {
         Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
         try (TestRelay relay = TestRelay.start(work.resolve("data"), reloadedFrom(routes))) {
-            Route before = relay.camelContext().getRoute("dispatch");
             assertEquals(List.of(), wrappedLogSteps(relay), "at start");
-            Path dispatch = routes.resolve("dispatch.yaml");
-            Files.writeString(dispatch, Files.readString(dispatch) + "\n# saved again by the test\n");
-            TestRelay.await("dispatch.yaml to be reloaded", Duration.ofSeconds(30), () -> {
-                Route now = relay.camelContext().getRoute("dispatch");
-                return now != null && now != before;
-            });
+            saveAgainAndAwaitReload(relay, routes.resolve("dispatch.yaml"), "dispatch");
 
             List<RouteSteps.Step> logSteps = RouteSteps.of(relay.camelContext(), "dispatch").stream()
                     .filter(step -> step.name() != null && step.name().startsWith("deliveryLog")).toList();
@@ -96,6 +84,32 @@ class RouteReloadTest {
             assertEquals(List.of(), wrappedLogSteps(relay), "after the reload");
             assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
         }
+    }
+
+    @Test
+    void aReloadedRouteKeepsCountingItsExchangesOnTheSameSeries() throws Exception {
+        Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
+        try (TestRelay relay = TestRelay.start(work.resolve("data"), reloadedFrom(routes))) {
+            assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
+            TestRelay.await("the first delivery counted", Duration.ofSeconds(20), () -> TestRelay.uncheck(
+                    () -> relay.counter("camel_exchanges_total", "routeId=\"spreadsheet\"") == 1));
+            saveAgainAndAwaitReload(relay, routes.resolve("spreadsheet.yaml"), "spreadsheet");
+
+            assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-v3.1.json")).status());
+            TestRelay.await("the second delivery counted", Duration.ofSeconds(20), () -> TestRelay.uncheck(
+                    () -> relay.counter("camel_exchanges_succeeded_total", "routeId=\"spreadsheet\"") == 2));
+            assertEquals(2, relay.counter("camel_exchanges_total", "routeId=\"spreadsheet\""), "one series, counting on");
+        }
+    }
+
+    /** Saves the route file again (a comment added), and waits until the route {@code routeId} of it was replaced. */
+    private static void saveAgainAndAwaitReload(TestRelay relay, Path file, String routeId) throws Exception {
+        Route before = relay.camelContext().getRoute(routeId);
+        Files.writeString(file, Files.readString(file) + "\n# saved again by the test\n");
+        TestRelay.await(file.getFileName() + " to be reloaded", Duration.ofSeconds(30), () -> {
+            Route now = relay.camelContext().getRoute(routeId);
+            return now != null && now != before;
+        });
     }
 
     /** Settings that run the routes of {@code routes} (the real files, copied so that a test can edit them). */

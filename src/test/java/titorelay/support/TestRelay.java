@@ -20,9 +20,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.main.Main;
 import titorelay.RelayMain;
 import titorelay.inbox.InboxJournal;
@@ -95,6 +98,15 @@ public final class TestRelay implements AutoCloseable {
     }
 
     /** A correctly signed webhook, as Tito would send it. */
+    /** The route (a sink's) fails at its first step, with an IllegalStateException saying {@code why}, while {@code when} holds. */
+    public void failAtStart(String routeId, Predicate<Exchange> when, String why) throws Exception {
+        AdviceWith.adviceWith(camelContext(), routeId, route -> route.weaveAddFirst().process(exchange -> {
+            if (when.test(exchange)) {
+                throw new IllegalStateException(why);
+            }
+        }));
+    }
+
     public RawHttp.Answer send(String name, byte[] body) throws IOException {
         return RawHttp.request("POST", "/webhooks/tito")
                 .header("Content-Type", "application/json")
