@@ -50,12 +50,14 @@ final class BenchRelay {
     }
 
     /**
-     * The built jar at -Xmx256m with these -D settings; its output in relay.log beside the data. With BENCH_JFR set to
-     * a file name, the relay records a JFR profile into it; BENCH_JVM adds JVM options (e.g.
+     * The built jar with the JVM options the README recommends (-Xmx256m -XX:+UseParallelGC) and these -D settings;
+     * its output in relay.log beside the data. BENCH_GC replaces the collector option ("" for the JVM's default, G1);
+     * with BENCH_JFR set to a file name, the relay records a JFR profile into it; BENCH_JVM adds JVM options (e.g.
      * "-XX:NativeMemoryTracking=summary", to see where the memory beyond the heap goes with jcmd).
      */
     static Process start(Path work, List<String> settings) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("java", "-Xmx256m"));
+        List<String> command = new java.util.ArrayList<>(List.of("java"));
+        command.addAll(jvmOptions());
         String flightRecording = System.getenv("BENCH_JFR"); // a file name: profile the relay with JFR into it
         if (flightRecording != null) {
             command.add("-XX:StartFlightRecording=settings=profile,filename=" + flightRecording);
@@ -68,6 +70,18 @@ final class BenchRelay {
         command.addAll(List.of("-jar", "target/tito-relay.jar"));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("relay.log").toFile())
                 .start();
+    }
+
+    /** The relay's heap and collector options: the README's, unless BENCH_GC says another collector. */
+    static List<String> jvmOptions() {
+        String collector = System.getenv().getOrDefault("BENCH_GC", "-XX:+UseParallelGC").strip();
+        return collector.isEmpty() ? List.of("-Xmx256m") : List.of("-Xmx256m", collector);
+    }
+
+    /** Those options, for a table: "-Xmx256m -XX:+UseParallelGC", or "-Xmx256m, the JVM's default collector". */
+    static String jvmLabel() {
+        List<String> options = jvmOptions();
+        return options.size() == 1 ? "-Xmx256m, the JVM's default collector" : String.join(" ", options);
     }
 
     /** Seconds from {@code launched} until /observe/health answers UP. */

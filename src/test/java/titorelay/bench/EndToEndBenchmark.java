@@ -14,7 +14,7 @@ import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
 /**
- * What an organizer sees: webhooks to rows with dispatch running, in the built relay (a separate JVM, -Xmx256m,
+ * What an organizer sees: webhooks to rows with dispatch running, in the built relay (a separate JVM, -Xmx256m -XX:+UseParallelGC,
  * local defaults otherwise). wrk POSTs signed ticket webhooks, each a distinct ticket, for a sustained phase; the
  * relay's own metrics are sampled every second (acknowledged: committed to the journal; processed: through every
  * sink), and the phase ends when the last acknowledged delivery is processed. Also measured in the same run: the
@@ -138,7 +138,7 @@ public final class EndToEndBenchmark {
                         BenchRelay.metric(BenchRelay.metrics(managementPort), "tito_delivery_log_dropped_total"));
                 System.out.printf("| CPU per delivery: of the JVM's, the garbage collector / the JIT compiler | %.0f / %.0f µs |%n",
                         cpu[4] / deliveries, cpu[5] / deliveries);
-                System.out.printf("| relay peak RSS (-Xmx256m) | %d MB |%n", peakRssKb / 1024);
+                System.out.printf("| relay peak RSS (%s) | %d MB |%n", BenchRelay.jvmLabel(), peakRssKb / 1024);
                 System.out.printf("| process start to health UP | %.2f s |%n", startSeconds);
                 System.out.println();
                 System.out.println("| target | measured | met |");

@@ -12,7 +12,7 @@ import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
 /**
- * Durable ingest against a baseline, in the same run and the same relay JVM (the built jar, -Xmx256m): wrk POSTs
+ * Durable ingest against a baseline, in the same run and the same relay JVM (the built jar, -Xmx256m -XX:+UseParallelGC): wrk POSTs
  * correctly signed reference payloads, each body unique, first to a route that only verifies the signature and
  * checks the body, then answers 202 (bench/baseline-route.yaml), then to the real ingress, which answers 202 once the
  * webhook is fsync'd in the inbox journal. Both are warmed up first, so that neither is measured while the JIT
@@ -76,7 +76,7 @@ public final class IngestBenchmark {
                     groups, stored, stored / Math.max(1, groups));
             System.out.printf("| webhooks stored since start / waiting there for dispatch (paused) | | %.0f / %d |%n",
                     storedAfter[1], waiting);
-            System.out.printf("| relay peak RSS (-Xmx256m) | %d MB | |%n", peakRssKb / 1024);
+            System.out.printf("| relay peak RSS (%s) | %d MB | |%n", BenchRelay.jvmLabel(), peakRssKb / 1024);
             System.out.printf("| process start to health UP | %.2f s | |%n", startSeconds);
             System.out.println();
             System.out.println("| target | measured | met |");

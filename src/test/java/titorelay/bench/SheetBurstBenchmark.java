@@ -20,7 +20,7 @@ import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
 /**
- * A burst of distinct ticket webhooks into the built relay (a separate JVM, -Xmx256m) whose spreadsheet is the
+ * A burst of distinct ticket webhooks into the built relay (a separate JVM, started as BenchRelay starts it) whose spreadsheet is the
  * Sheets v4 emulator: how many write requests the sheet took, and how long after the last 2xx the last row was in.
  * Run by bench/run (its second part); prints a Markdown table.
  */
@@ -38,18 +38,15 @@ public final class SheetBurstBenchmark {
 
         try (SheetsEmulator google = SheetsEmulator.start()) {
             google.createSpreadsheet(SPREADSHEET);
-            Process relay = new ProcessBuilder("java", "-Xmx256m",
-                    "-Dcamel.server.port=" + port,
-                    "-Dcamel.management.port=" + TestRelay.freePort(),
-                    "-Drelay.data-dir=" + work.resolve("data"),
-                    "-Dtito.security-tokens=" + TOKEN,
-                    "-Dsheets.spreadsheet-id=" + SPREADSHEET,
-                    "-Dsheets.root-url=" + google.rootUrl(),
-                    "-Dsheets.access-token=bench",
-                    "-Dsheets.flush-interval-ms=" + flushIntervalMs,
-                    "-jar", "target/tito-relay.jar")
-                    .redirectErrorStream(true).redirectOutput(work.resolve("relay.log").toFile())
-                    .start();
+            Process relay = BenchRelay.start(work, List.of(
+                    "camel.server.port=" + port,
+                    "camel.management.port=" + TestRelay.freePort(),
+                    "relay.data-dir=" + work.resolve("data"),
+                    "tito.security-tokens=" + TOKEN,
+                    "sheets.spreadsheet-id=" + SPREADSHEET,
+                    "sheets.root-url=" + google.rootUrl(),
+                    "sheets.access-token=bench",
+                    "sheets.flush-interval-ms=" + flushIntervalMs));
             try {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(5)).build();
