@@ -3,9 +3,11 @@ package titorelay.management;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +53,7 @@ class RouteMetricsTest {
     private Map<String, Double> seriesOf(String routeId) throws Exception {
         String text = relay.metrics();
         String tags = "{camelContext=\"tito-relay\",eventType=\"route\",kind=\"CamelRoute\",routeId=\"" + routeId + "\"}";
-        return SERIES.stream().collect(java.util.stream.Collectors.toMap(name -> name, name -> {
+        return SERIES.stream().collect(Collectors.toMap(name -> name, name -> {
             List<String> lines = text.lines().filter(line -> line.startsWith(name + tags + " ")).toList();
             assertTrue(lines.size() <= 1, name + tags);
             // Camel's own policy makes its timer at a route's first exchange: until then, no line.
@@ -60,7 +62,7 @@ class RouteMetricsTest {
     }
 
     private static Map<String, Double> minus(Map<String, Double> after, Map<String, Double> before) {
-        return after.keySet().stream().collect(java.util.stream.Collectors.toMap(name -> name,
+        return after.keySet().stream().collect(Collectors.toMap(name -> name,
                 name -> after.get(name) - before.get(name)));
     }
 
@@ -73,7 +75,7 @@ class RouteMetricsTest {
     @Test
     void eachRouteADeliveryPassesCountsItOnceAsSucceeded() throws Exception {
         List<String> routes = List.of("ingress", "dispatch", "parse-and-route", "route-by-name", "spreadsheet");
-        Map<String, Map<String, Double>> before = new java.util.HashMap<>();
+        Map<String, Map<String, Double>> before = new HashMap<>();
         for (String route : routes) {
             before.put(route, seriesOf(route));
         }
