@@ -8,15 +8,15 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import titorelay.sheets.SheetsEmulator;
 import titorelay.inbox.InboxJournal;
+import titorelay.sheets.SheetsEmulator;
 import titorelay.support.Observed;
 import titorelay.support.RelayProcess;
 import titorelay.support.Scenario;
 import titorelay.support.SinkSettings;
+import titorelay.support.SmtpServer;
 import titorelay.support.TestRelay;
 import titorelay.support.TitoSender;
 
@@ -46,7 +46,7 @@ class CrashLoopTest {
                 scenario.emailed.size());
 
         int smtpPort = TestRelay.freePort();
-        GreenMail smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        GreenMail smtp = SmtpServer.on(smtpPort);
         smtp.start();
         AtomicReference<RelayProcess> relay = new AtomicReference<>();
         try (SheetsEmulator google = SheetsEmulator.start()) {

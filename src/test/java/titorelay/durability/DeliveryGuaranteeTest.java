@@ -13,7 +13,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import titorelay.sheets.SheetsEmulator;
 import titorelay.support.Observed;
 import titorelay.support.Scenario;
+import titorelay.support.SmtpServer;
 import titorelay.support.TestRelay;
-import titorelay.support.TitoSender;
 import titorelay.support.TitoSender.Delivery;
+import titorelay.support.TitoSender;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,7 +46,7 @@ class DeliveryGuaranteeTest {
     void start() throws Exception {
         System.out.println("DeliveryGuaranteeTest seed " + SEED);
         smtpPort = TestRelay.freePort();
-        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp = SmtpServer.on(smtpPort);
         smtp.start();
         google = SheetsEmulator.start();
         google.createSpreadsheet("guarantee-sheet");
@@ -129,7 +129,7 @@ class DeliveryGuaranteeTest {
                 Thread.sleep(1500);
                 TestRelay.await("an email failed while the SMTP server is down", FAULT_SHOWN,
                         () -> TestRelay.uncheck(() -> emailFailures() > 0));
-                smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+                smtp = SmtpServer.on(smtpPort);
                 smtp.start();
                 Thread.sleep(1500);
                 TestRelay.await("a 503 served", FAULT_SHOWN, () -> google.answered(503) > 0);

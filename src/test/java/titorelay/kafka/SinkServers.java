@@ -1,11 +1,11 @@
 package titorelay.kafka;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import titorelay.sheets.SheetsEmulator;
+import titorelay.support.SmtpServer;
 import titorelay.support.TestRelay;
 
 /**
@@ -28,7 +28,7 @@ final class SinkServers implements BeforeEachCallback, AfterEachCallback {
         google = SheetsEmulator.start();
         google.createSpreadsheet(spreadsheetId);
         smtpPort = TestRelay.freePort();
-        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp = SmtpServer.on(smtpPort);
         smtp.start();
     }
 

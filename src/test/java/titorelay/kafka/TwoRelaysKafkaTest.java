@@ -15,7 +15,6 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +25,7 @@ import titorelay.support.KafkaBroker;
 import titorelay.support.Observed;
 import titorelay.support.RelayProcess;
 import titorelay.support.Scenario;
+import titorelay.support.SmtpServer;
 import titorelay.support.TestRelay;
 import titorelay.support.TitoSender;
 
@@ -71,7 +71,7 @@ class TwoRelaysKafkaTest {
 
         broker.createTopic(TOPIC, 3);
         int smtpPort = TestRelay.freePort();
-        GreenMail smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        GreenMail smtp = SmtpServer.on(smtpPort);
         smtp.start();
         try (SheetsEmulator google = SheetsEmulator.start();
              Relays relays = new Relays(work)) {

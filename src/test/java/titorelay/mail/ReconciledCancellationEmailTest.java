@@ -10,7 +10,6 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
 import org.apache.camel.ProducerTemplate;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.support.Samples;
+import titorelay.support.SmtpServer;
 import titorelay.support.TestRelay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,7 +46,7 @@ class ReconciledCancellationEmailTest {
     @BeforeEach
     void start() throws Exception {
         int smtpPort = TestRelay.freePort();
-        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp = SmtpServer.on(smtpPort);
         smtp.start();
         relay = TestRelay.start(data, Map.of(
                 "mail.smtp.host", "127.0.0.1",

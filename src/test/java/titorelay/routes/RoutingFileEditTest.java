@@ -15,7 +15,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.inbox.InboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
+import titorelay.support.SmtpServer;
 import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
@@ -52,7 +52,7 @@ class RoutingFileEditTest {
         // The real route files, copied so that the test can edit them.
         Path routes = TestRelay.copyOf(Path.of("routes"), work.resolve("routes"));
         int smtpPort = TestRelay.freePort();
-        GreenMail smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        GreenMail smtp = SmtpServer.on(smtpPort);
         smtp.start();
         Path data = work.resolve("data");
         Path tickets = data.resolve("sheets/Tickets.csv");
