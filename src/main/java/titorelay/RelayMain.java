@@ -52,8 +52,8 @@ public final class RelayMain {
     public static void main(String[] args) throws Exception {
         ThreadFailures.installDefaultHandler();
         int exitCode = create().run(args);
-        if (exitCode != 0) {
-            System.exit(exitCode);
-        }
+        // Camel has stopped. Its platform-http server leaves Vert.x threads running that would keep the JVM alive
+        // (when it stops by itself, as with camel.main.duration-max-seconds; on SIGTERM the JVM is ending anyway).
+        System.exit(exitCode);
     }
 }

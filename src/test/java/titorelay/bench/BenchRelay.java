@@ -72,16 +72,33 @@ final class BenchRelay {
                 .start();
     }
 
-    /** The relay's heap and collector options: the README's, unless BENCH_GC says another collector. */
+    /** The class-data archive `mvn package` makes beside the jar (pom.xml, class-data-archive). */
+    private static final Path CLASS_DATA_ARCHIVE = Path.of("target", "tito-relay.jsa");
+
+    /**
+     * The README's JVM options: heap, collector (unless BENCH_GC says another) and the class-data archive (unless
+     * BENCH_CDS=off).
+     */
     static List<String> jvmOptions() {
+        List<String> options = new java.util.ArrayList<>(List.of("-Xmx256m"));
         String collector = System.getenv().getOrDefault("BENCH_GC", "-XX:+UseParallelGC").strip();
-        return collector.isEmpty() ? List.of("-Xmx256m") : List.of("-Xmx256m", collector);
+        if (!collector.isEmpty()) {
+            options.add(collector);
+        }
+        if (!"off".equals(System.getenv("BENCH_CDS"))) {
+            if (!Files.isRegularFile(CLASS_DATA_ARCHIVE)) {
+                throw new IllegalStateException(CLASS_DATA_ARCHIVE + " is missing: mvn package makes it");
+            }
+            options.add("-XX:SharedArchiveFile=" + CLASS_DATA_ARCHIVE);
+        }
+        return options;
     }
 
-    /** Those options, for a table: "-Xmx256m -XX:+UseParallelGC", or "-Xmx256m, the JVM's default collector". */
+    /** Those options, for a table ("the JVM's default collector" said when there is no collector option). */
     static String jvmLabel() {
         List<String> options = jvmOptions();
-        return options.size() == 1 ? "-Xmx256m, the JVM's default collector" : String.join(" ", options);
+        boolean defaultCollector = options.stream().noneMatch(option -> option.startsWith("-XX:+Use"));
+        return String.join(" ", options) + (defaultCollector ? ", the JVM's default collector" : "");
     }
 
     /** Seconds from {@code launched} until /observe/health answers UP. */
