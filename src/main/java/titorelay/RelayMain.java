@@ -4,12 +4,23 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
+import org.apache.camel.CamelConfiguration;
 import org.apache.camel.main.Main;
+import titorelay.console.ConsoleWiring;
+import titorelay.deliverylog.DeliveryLogWiring;
+import titorelay.inbox.InboxWiring;
+import titorelay.ingress.IngressWiring;
+import titorelay.mail.MailWiring;
+import titorelay.management.ManagementWiring;
+import titorelay.sheets.SpreadsheetWiring;
+import titorelay.signature.SignatureWiring;
 import titorelay.threads.ThreadFailures;
+import titorelay.tito.TitoApiWiring;
 
 /**
  * Starts tito-relay: Camel Main reading {@code ./application.properties} and the YAML routes in {@code ./routes}.
@@ -22,8 +33,17 @@ public final class RelayMain {
     private RelayMain() {
     }
 
+    /**
+     * Each concern's wiring (the beans routes/ refers to by name), named here rather than found by Camel scanning the
+     * titorelay package: the scan loads every class on the class path under it, and a test's class path has hundreds.
+     */
+    private static final List<Class<? extends CamelConfiguration>> WIRINGS = List.of(
+            SignatureWiring.class, IngressWiring.class, InboxWiring.class, SpreadsheetWiring.class, MailWiring.class,
+            TitoApiWiring.class, DeliveryLogWiring.class, ConsoleWiring.class, ManagementWiring.class);
+
     public static Main create() throws IOException {
-        Main main = new Main(RelayMain.class);
+        Main main = new Main();
+        WIRINGS.forEach(main.configure()::addConfiguration);
         main.setPropertyPlaceholderLocations("file:" + PROPERTIES);
         environmentOverrides(System.getenv()).forEach(main::addOverrideProperty);
         return main;
