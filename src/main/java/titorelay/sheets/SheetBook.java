@@ -3,6 +3,7 @@ package titorelay.sheets;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -25,6 +26,12 @@ import titorelay.sheets.SheetColumns.Tab;
  * place. Cells of columns the relay does not manage are never written. Used by one thread at a time.
  */
 final class SheetBook {
+
+    /**
+     * The dirty columns of a row new to the book: every cell it has. Each of its cells came from a change since the
+     * last write, so they need not be listed one by one (thirty entries a new row, kept until the flush).
+     */
+    private static final Set<String> WHOLE_ROW = Collections.unmodifiableSet(new LinkedHashSet<>());
 
     private final SheetColumns columns;
     private final Map<String, TabState> tabs = new LinkedHashMap<>();
@@ -110,7 +117,7 @@ final class SheetBook {
         }
         if (!rows.contains(key)) {
             rows.add(key);
-            markDirty(tab, key, tab.config.key());
+            tab.dirty.put(key, WHOLE_ROW);
             rows.set(key, tab.config.key(), key);
         }
         for (Map.Entry<String, String> cell : change.set().entrySet()) {
@@ -130,7 +137,10 @@ final class SheetBook {
     }
 
     private static void markDirty(TabState tab, String key, String column) {
-        tab.dirty.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(column);
+        Set<String> dirty = tab.dirty.computeIfAbsent(key, k -> new LinkedHashSet<>());
+        if (dirty != WHOLE_ROW) {
+            dirty.add(column);
+        }
         if (!tab.config.columns().contains(column)) {
             tab.extraColumns.add(column); // a question seen for the first time
         }
@@ -184,9 +194,11 @@ final class SheetBook {
             for (Map.Entry<String, Set<String>> entry : tab.dirty.entrySet()) {
                 Integer rowNumber = rowOf.get(entry.getKey());
                 Set<String> columnsToWrite = entry.getValue();
-                if (rowNumber == null) {
-                    rowNumber = nextFreeRow++;
-                    columnsToWrite = new LinkedHashSet<>(tab.rows.columnsOf(entry.getKey())); // a new row: all of it
+                if (rowNumber == null || columnsToWrite == WHOLE_ROW) {
+                    if (rowNumber == null) {
+                        rowNumber = nextFreeRow++; // a new row of the sheet: all of it
+                    }
+                    columnsToWrite = new LinkedHashSet<>(tab.rows.columnsOf(entry.getKey()));
                     columnsToWrite.retainAll(header);
                 }
                 writes.addAll(cellRuns(tab, header, entry.getKey(), rowNumber, columnsToWrite));

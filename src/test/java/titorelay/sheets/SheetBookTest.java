@@ -111,6 +111,32 @@ class SheetBookTest {
     }
 
     @Test
+    void aRowNewToTheRelayIsWrittenWholeIntoTheRowAPersonAddedMeanwhile() throws Exception {
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_a\",\"name\":\"A\"}")).get(0));
+        write();
+        // After the relay read the sheet, a person types a row for ti_p, with a note in the Email column.
+        sheet.write(List.of(new CellRange("Tickets", 3, 0, List.of("ti_p", "", "", "", "typed by hand"))));
+
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_p\",\"name\":\"P\",\"state_name\":\"complete\","
+                                                               + "\"reference\":\"REF-P\"}")).get(0));
+        book.apply(columns.changesFor("checkin.created", json("{\"slug\":\"ti_p\",\"email\":\"p@x\","
+                                                                + "\"checked_in_at\":\"2022-03-27T09:00:00.000Z\"}")).get(0));
+        List<CellRange> writes = book.pendingWrites(sheet);
+        assertTrue(writes.stream().allMatch(w -> w.row() == 3), "into the person's row, no second one: " + writes);
+        sheet.write(writes);
+        book.written();
+        List<List<String>> grid = tab("Tickets");
+        assertEquals(3, grid.size());
+        // Every cell the relay knows of the row: the check-in filled the email, which the relay had none of.
+        assertEquals(List.of("ti_p", "REF-P", "complete", "P", "p@x", "", "", "", "2022-03-27T09:00:00Z"), grid.get(2));
+
+        // Once written, a later change writes only the cells it changes.
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_p\",\"name\":\"P2\"}")).get(0));
+        List<CellRange> later = book.pendingWrites(sheet);
+        assertEquals(List.of(new CellRange("Tickets", 3, 3, List.of("P2"))), later);
+    }
+
+    @Test
     void aColumnInsertedBetweenManagedOnesIsNeverWritten() throws Exception {
         book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_u\",\"name\":\"N\",\"email\":\"e\"}")).get(0));
         write();
