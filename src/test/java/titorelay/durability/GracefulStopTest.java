@@ -102,6 +102,17 @@ class GracefulStopTest {
         }
     }
 
+    @Test
+    void aRelayWhoseCamelStopsByItselfEndsItsJvm() throws Exception {
+        // As mvn package runs the relay to make its class-data archive, which is written only when the JVM ends.
+        try (RelayProcess relay = RelayProcess.start(work.resolve("data"), "timed",
+                Map.of("camel.main.duration-max-seconds", "3"))) {
+            assertEquals(0, relay.awaitExit(Duration.ofSeconds(60)), "ended by itself, with status 0");
+            assertTrue(relay.logLines().stream().anyMatch(l -> l.contains("Duration max seconds triggering shutdown")),
+                    "it was Camel's own stop");
+        }
+    }
+
     private static Map<String, List<String>> ticketsIn(SheetsEmulator google) {
         return Observed.ticketsIn(Observed.gridOrEmpty(google, "stop-sheet", "Tickets"));
     }
