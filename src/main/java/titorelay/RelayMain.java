@@ -72,8 +72,8 @@ public final class RelayMain {
     public static void main(String[] args) throws Exception {
         ThreadFailures.installDefaultHandler();
         int exitCode = create().run(args);
-        // Camel has stopped. Its platform-http server leaves Vert.x threads running that would keep the JVM alive
-        // (when it stops by itself, as with camel.main.duration-max-seconds; on SIGTERM the JVM is ending anyway).
-        System.exit(exitCode);
+        if (exitCode != 0) {
+            System.exit(exitCode);
+        }
     }
 }

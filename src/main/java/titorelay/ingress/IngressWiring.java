@@ -1,5 +1,6 @@
 package titorelay.ingress;
 
+import io.vertx.core.Vertx;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
@@ -8,6 +9,7 @@ import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.support.LifecycleStrategySupport;
 import titorelay.http.HttpServers;
 import titorelay.settings.Settings;
 
@@ -28,7 +30,16 @@ public final class IngressWiring implements CamelConfiguration {
         HttpServers.requireFreePort(settings.text("camel.server.host", "0.0.0.0"), port, "camel.server.port");
         camelContext.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, webhookHttpEngine(port));
         WebhookPortLimits limits = WebhookPortLimits.fromSettings(camelContext, settings);
-        camelContext.getRegistry().bind("vertx", limits.vertxFor(port));
+        Vertx vertx = limits.vertxFor(port);
+        camelContext.getRegistry().bind("vertx", vertx);
+        // Camel's HTTP servers use a Vert.x found in the registry but leave closing it to whoever made it: closed once
+        // the context has stopped, else its threads would keep the JVM alive after a stop that is not a SIGTERM.
+        camelContext.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopped(CamelContext context) {
+                vertx.close();
+            }
+        });
         RequestGuard.install(camelContext, port, settings.text("tito.path"), limits);
     }
 
