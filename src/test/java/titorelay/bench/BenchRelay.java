@@ -50,9 +50,8 @@ final class BenchRelay {
     }
 
     /**
-     * The built jar with the JVM options the README recommends (-Xmx256m -XX:+UseParallelGC) and these -D settings;
-     * its output in relay.log beside the data. BENCH_GC replaces the collector option ("" for the JVM's default, G1);
-     * with BENCH_JFR set to a file name, the relay records a JFR profile into it; BENCH_JVM adds JVM options (e.g.
+     * The built jar with the JVM options the README recommends ({@link #jvmOptions}) and these -D settings; its
+     * output in relay.log beside the data. With BENCH_JFR set to a file name, the relay records a JFR profile into it; BENCH_JVM adds JVM options (e.g.
      * "-XX:NativeMemoryTracking=summary", to see where the memory beyond the heap goes with jcmd).
      */
     static Process start(Path work, List<String> settings) throws Exception {
@@ -81,9 +80,8 @@ final class BenchRelay {
      */
     static List<String> jvmOptions() {
         List<String> options = new java.util.ArrayList<>(List.of("-Xmx256m"));
-        String collector = System.getenv().getOrDefault("BENCH_GC", "-XX:+UseParallelGC").strip();
-        if (!collector.isEmpty()) {
-            options.add(collector);
+        if (!collector().isEmpty()) {
+            options.add(collector());
         }
         if (!"off".equals(System.getenv("BENCH_CDS"))) {
             if (!Files.isRegularFile(CLASS_DATA_ARCHIVE)) {
@@ -94,11 +92,14 @@ final class BenchRelay {
         return options;
     }
 
-    /** Those options, for a table ("the JVM's default collector" said when there is no collector option). */
+    /** The collector option: the README's, or BENCH_GC's ("" for the JVM's default, G1). */
+    private static String collector() {
+        return System.getenv().getOrDefault("BENCH_GC", "-XX:+UseParallelGC").strip();
+    }
+
+    /** Those options, for a table. */
     static String jvmLabel() {
-        List<String> options = jvmOptions();
-        boolean defaultCollector = options.stream().noneMatch(option -> option.startsWith("-XX:+Use"));
-        return String.join(" ", options) + (defaultCollector ? ", the JVM's default collector" : "");
+        return String.join(" ", jvmOptions()) + (collector().isEmpty() ? ", the JVM's default collector" : "");
     }
 
     /** Seconds from {@code launched} until /observe/health answers UP. */
