@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.stream.Stream;
 
 /**
@@ -56,14 +59,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
             if (range instanceof SheetRange.Row row) {
                 answer.add(rows.size() >= row.row() ? List.of(List.of(rows.get(row.row() - 1))) : List.of());
             } else if (range instanceof SheetRange.Column column) {
-                List<List<String>> cells = new ArrayList<>(rows.size());
-                int used = 0;
-                for (String[] cellsOfRow : rows) {
-                    boolean filled = column.column() < cellsOfRow.length && !cellsOfRow[column.column()].isEmpty();
-                    cells.add(filled ? List.of(cellsOfRow[column.column()]) : List.of());
-                    used = filled ? cells.size() : used;
-                }
-                answer.add(cells.subList(0, used));
+                answer.add(new ColumnView(rows, column.column()));
             } else {
                 answer.add(rows.stream().map(List::of).toList());
             }
@@ -85,6 +81,45 @@ public final class CsvSpreadsheet implements Spreadsheet {
                 tabs.remove(tab.getKey()); // the file may hold part of the write: read it again next time
                 throw e;
             }
+        }
+    }
+
+    /**
+     * One column of a tab's rows, trimmed as Google trims it, read where the rows are rather than copied: the key
+     * column is read before every write, and a tab of 150,000 rows would otherwise be copied into as many lists each
+     * time. A tab's rows are never changed once read or written (an edit makes a new list), so the view stays as read.
+     */
+    private static final class ColumnView extends AbstractList<List<String>> implements RandomAccess {
+
+        private final List<String[]> rows;
+        private final int column;
+        private final int size;
+
+        ColumnView(List<String[]> rows, int column) {
+            this.rows = rows;
+            this.column = column;
+            int used = rows.size();
+            while (used > 0 && cell(used - 1).isEmpty()) {
+                used--;
+            }
+            this.size = used;
+        }
+
+        private String cell(int row) {
+            String[] cells = rows.get(row);
+            return column < cells.length ? cells[column] : "";
+        }
+
+        @Override
+        public List<String> get(int row) {
+            Objects.checkIndex(row, size);
+            String cell = cell(row);
+            return cell.isEmpty() ? List.of() : List.of(cell);
+        }
+
+        @Override
+        public int size() {
+            return size;
         }
     }
 

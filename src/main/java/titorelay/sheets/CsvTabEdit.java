@@ -55,9 +55,21 @@ final class CsvTabEdit {
         }
     }
 
+    /**
+     * The widest row. Rows this edit did not change are no wider than the tab was, so when a changed row is at least
+     * that wide, it is the answer without looking at every row (a flush of new rows into a large tab).
+     */
+    private int width() {
+        int widest = 0;
+        for (int index = changed.nextSetBit(0); index >= 0 && index < rows.size(); index = changed.nextSetBit(index + 1)) {
+            widest = Math.max(widest, rows.get(index).length);
+        }
+        return widest >= before.width() ? widest : CsvTabFile.widthOf(rows);
+    }
+
     /** Writes the edited tab to its file, and returns it as the file now holds it. */
     CsvTab writeTo(Path file) throws IOException {
-        int width = CsvTabFile.widthOf(rows);
+        int width = width();
         int kept = before.rows().size();
         if (before.lineEnds() == null || width != before.width() || rows.size() < kept || kept == 0) {
             return CsvTabFile.rewrite(file, rows, width);

@@ -165,6 +165,42 @@ class CsvTabFileTest {
         assertEquals(expected, afterRestart);
     }
 
+    @Test
+    void aColumnIsReadAsGoogleReadsIt() throws Exception {
+        header();
+        sheet.write(List.of(cells(2, "ti_a", "REF-a"), cells(3, "", "REF-no-slug"), cells(4, "ti_c"),
+                cells(5, "", "REF-last-no-slug")));
+
+        for (int column = 0; column < 3; column++) {
+            // Google's answer: one list per row from the header down, [cell] or [] for a blank, none after the last.
+            List<List<String>> google = new ArrayList<>();
+            for (List<String> row : expected) {
+                String cell = column < row.size() ? row.get(column) : "";
+                google.add(cell.isEmpty() ? List.of() : List.of(cell));
+            }
+            while (!google.isEmpty() && google.get(google.size() - 1).isEmpty()) {
+                google.remove(google.size() - 1);
+            }
+            assertEquals(google, sheet.read(List.of(new SheetRange.Column(TAB, column))).get(0), "column " + column);
+        }
+    }
+
+    @Test
+    void aRowNoLongerTheWidestNarrowsEveryLine() throws Exception {
+        header();
+        writeTickets(0, 20);
+        sheet.write(List.of(new CellRange(TAB, 7, 5, List.of("a note", "a second note"))));
+        assertEquals(7, csv().get(0).size(), "every line as wide as the widest row");
+
+        sheet.write(List.of(new CellRange(TAB, 7, 5, List.of("", "")))); // cleared: back to five columns
+
+        List<List<String>> grid = csv();
+        for (List<String> row : grid) {
+            assertEquals(5, row.size(), "each line as wide as the widest row left: " + row);
+        }
+        assertEquals(List.of(ticket(5, 0)), grid.get(6), "the row whose notes were cleared");
+    }
+
     /** Where the crash cut B's line: inside its slug, or inside its quoted name just after the line break there. */
     @ParameterizedTest(name = "cut after \"{0}\"")
     @ValueSource(strings = {"ti_", "Ben \"\"the\n"})
