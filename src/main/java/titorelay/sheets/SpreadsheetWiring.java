@@ -30,8 +30,11 @@ public final class SpreadsheetWiring implements CamelConfiguration {
         Spreadsheet sheet = spreadsheetId.isBlank()
                 ? new CsvSpreadsheet(OwnerOnly.directory(dataDir.resolve("sheets")))
                 : google(camelContext, spreadsheetId, settings);
-        SpreadsheetSink sink = new SpreadsheetSink(columns, sheet,
-                settings.longInteger("sheets.flush-interval-ms"),
+        // Google's quota sets its interval; local CSV files have none, and are written sooner.
+        long flushIntervalMs = spreadsheetId.isBlank()
+                ? settings.longInteger("sheets.csv-flush-interval-ms")
+                : settings.longInteger("sheets.flush-interval-ms");
+        SpreadsheetSink sink = new SpreadsheetSink(columns, sheet, flushIntervalMs,
                 settings.longInteger("sheets.max-backoff-ms"),
                 settings.integer("sheets.max-waiting"));
         sink.setOwnership(DispatchOwnership.of(camelContext));

@@ -73,7 +73,7 @@ class KafkaDispatchTest {
         int webhooks = 30;
         broker.createTopic("killed-relay", 3);
         Path data = work.resolve("relay");
-        Map<String, String> settings = settings("killed-relay", Map.of("sheets.flush-interval-ms", "1500"));
+        Map<String, String> settings = settings("killed-relay", Map.of("sheets.csv-flush-interval-ms", "1500"));
         try (RelayProcess first = RelayProcess.start(data, "first", settings)) {
             for (int n = 1; n <= webhooks / 2; n++) {
                 assertEquals(202, first.send("ticket.updated", ticket(n)).status());

@@ -43,7 +43,7 @@ class RouteReloadInFlightTest {
         Map<String, String> settings = Map.of(
                 "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
                 "camel.main.routes-reload-directory", routes.toString(),
-                "sheets.flush-interval-ms", String.valueOf(FLUSH_INTERVAL_MS),
+                "sheets.csv-flush-interval-ms", String.valueOf(FLUSH_INTERVAL_MS),
                 "camel.main.shutdown-timeout", "1");
         Path csv = data.resolve("sheets/Tickets.csv");
 

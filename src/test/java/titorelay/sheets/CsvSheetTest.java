@@ -69,6 +69,27 @@ class CsvSheetTest {
                 "a cell that looks like a formula is written as text");
     }
 
+    @Test
+    void googlesQuotaIntervalDoesNotHoldBackTheCsvFiles() throws Exception {
+        Path data = work.resolve("csv-data");
+        // Google's interval at ten minutes; the CSV files keep theirs (application.properties: 200 ms).
+        Map<String, String> settings = Map.of("sheets.flush-interval-ms", "600000",
+                "sheets.csv-flush-interval-ms", "200");
+        try (TestRelay relay = TestRelay.start(data, settings)) {
+            // The first row is written at once; the second waits for the next flush: the CSV files' interval.
+            assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_first", "complete", "First", "2022-03-26 08:00:00 UTC")).status());
+            TestRelay.await("the first row", Duration.ofSeconds(30), () -> TestRelay.uncheck(() -> slugs(data).contains("ti_first")));
+            assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_second", "complete", "Second", "2022-03-26 08:00:00 UTC")).status());
+            TestRelay.await("the second row, long before Google's interval", Duration.ofSeconds(30),
+                    () -> TestRelay.uncheck(() -> slugs(data).contains("ti_second")));
+        }
+    }
+
+    private static List<String> slugs(Path data) throws Exception {
+        Path file = data.resolve("sheets/Tickets.csv");
+        return Files.exists(file) ? csv(file).stream().map(row -> row.isEmpty() ? "" : row.get(0)).toList() : List.of();
+    }
+
     /** The CSV as a spreadsheet program reads it, trimmed like Google trims its grids. */
     private static List<List<String>> csv(Path file) throws Exception {
         List<List<String>> grid = new ArrayList<>();

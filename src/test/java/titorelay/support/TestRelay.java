@@ -67,6 +67,7 @@ public final class TestRelay implements AutoCloseable {
         properties.put("tito.security-tokens", TOKEN + "," + SECOND_TOKEN);
         properties.put("relay.dispatch.redelivery-delay-ms", "50");
         properties.put("sheets.flush-interval-ms", "100");
+        properties.put("sheets.csv-flush-interval-ms", "100");
         properties.putAll(overrides);
 
         Main main = RelayMain.create();
