@@ -51,6 +51,8 @@ public final class SheetColumns {
     private static final Pattern ALTERNATIVE_SEPARATOR = Pattern.compile("\\s*\\|\\s*");
     /** Each source of the columns file split into its alternatives once (a bounded set: the file's sources). */
     private static final Map<String, String[]> ALTERNATIVES = new ConcurrentHashMap<>();
+    /** Each path of an alternative split into its fields once (as bounded: the file's sources). */
+    private static final Map<String, String[]> FIELDS = new ConcurrentHashMap<>();
     /** Past this many webhook names, which rules match a name is worked out on each webhook instead of kept. */
     private static final int NAMES_KEPT = 256;
 
@@ -213,7 +215,7 @@ public final class SheetColumns {
 
     private static JsonNode at(JsonNode payload, String path) {
         JsonNode node = payload;
-        for (String field : path.split("\\.")) {
+        for (String field : FIELDS.computeIfAbsent(path, p -> p.split("\\."))) {
             node = node.path(field);
         }
         return node;
