@@ -12,9 +12,9 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.model.Model;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.LoggerFactory;
+import titorelay.ContextEvents;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 import titorelay.storage.OwnerOnly;
@@ -51,7 +51,7 @@ public final class DeliveryLogWiring implements CamelConfiguration {
      * relay stops, are still logged); tito_delivery_log_dropped_total once Camel's meter registry exists.
      */
     private static void runWithTheRelay(CamelContext camelContext, DeliveryLog log) {
-        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextStartingEvent) {

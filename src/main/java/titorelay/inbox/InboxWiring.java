@@ -13,7 +13,7 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.spi.Registry;
-import org.apache.camel.support.SimpleEventNotifierSupport;
+import titorelay.ContextEvents;
 import titorelay.dedupe.DedupeStore;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
@@ -80,7 +80,7 @@ public final class InboxWiring implements CamelConfiguration {
 
     /** The journal's counters, in the metrics once Camel's meter registry exists (it is made at start). */
     private static void countedOnceStarted(CamelContext camelContext, InboxJournal journal) {
-        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
             @Override
             public void notify(CamelEvent event) {
                 if (!(event instanceof CamelEvent.CamelContextStartedEvent)) {

@@ -2,6 +2,11 @@ package titorelay.management;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.EventNotifier;
+import org.apache.camel.support.EventHelper;
+import titorelay.ContextEvents;
 import titorelay.http.HttpServers;
 import titorelay.settings.Settings;
 
@@ -24,5 +29,28 @@ public final class ManagementWiring implements CamelConfiguration {
         if (settings.flag("camel.metrics.enabled")) {
             camelContext.addRoutePolicyFactory(new RouteMetrics());
         }
+        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    routeEventsOnly(camelContext);
+                }
+            }
+        });
+    }
+
+    /**
+     * camel-micrometer's route event notifier (camel_routes_added, _running, _reloaded) acts on route events only, but
+     * does not say that it ignores the exchanges' events: alone, it would have Camel make an event for every exchange
+     * and every step it sends ({@link ContextEvents}). Said for it once the context has started (Camel Main adds it
+     * during the start), and Camel told again whether any notifier still wants them.
+     */
+    private static void routeEventsOnly(CamelContext camelContext) {
+        for (EventNotifier notifier : camelContext.getManagementStrategy().getEventNotifiers()) {
+            if (notifier instanceof MicrometerRouteEventNotifier routeEvents) {
+                routeEvents.setIgnoreExchangeEvents(true);
+            }
+        }
+        camelContext.getCamelContextExtension().setEventNotificationApplicable(EventHelper.eventsApplicable(camelContext));
     }
 }

@@ -8,7 +8,7 @@ import org.apache.camel.component.google.sheets.GoogleSheetsComponent;
 import org.apache.camel.component.google.sheets.GoogleSheetsConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.SimpleEventNotifierSupport;
+import titorelay.ContextEvents;
 import titorelay.inbox.DispatchOwnership;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
@@ -39,7 +39,7 @@ public final class SpreadsheetWiring implements CamelConfiguration {
                 settings.integer("sheets.max-waiting"));
         sink.setOwnership(DispatchOwnership.of(camelContext));
         camelContext.addService(sink); // a Camel service, so it flushes on stop
-        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextStoppingEvent) {

@@ -9,8 +9,8 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.slf4j.LoggerFactory;
+import titorelay.ContextEvents;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 
@@ -40,11 +40,12 @@ public final class TitoApiWiring implements CamelConfiguration {
                 "direct:tito-api-record");
         camelContext.getRegistry().bind("titoApiPass", mirror);
         HealthCheckRegistry.get(camelContext).register(new TitoApiHealthCheck(mirror));
-        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
             @Override
             public void notify(CamelEvent event) {
-                MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
-                if (event instanceof CamelEvent.CamelContextStartedEvent && meters != null) {
+                MeterRegistry meters = event instanceof CamelEvent.CamelContextStartedEvent
+                        ? camelContext.getRegistry().findSingleByType(MeterRegistry.class) : null;
+                if (meters != null) {
                     for (RecordKind kind : RecordKind.values()) {
                         FunctionCounter.builder("tito.api.records.fetched", mirror, m -> m.fetched(kind))
                                 .tag("kind", kind.path)
