@@ -11,10 +11,9 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.model.Model;
-import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.LoggerFactory;
-import titorelay.ContextEvents;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 import titorelay.storage.OwnerOnly;
@@ -51,27 +50,31 @@ public final class DeliveryLogWiring implements CamelConfiguration {
      * relay stops, are still logged); tito_delivery_log_dropped_total once Camel's meter registry exists.
      */
     private static void runWithTheRelay(CamelContext camelContext, DeliveryLog log) {
-        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
+        camelContext.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStartingEvent) {
-                    try {
-                        ServiceHelper.startService(log);
-                    } catch (RuntimeException cannotOpen) {
-                        // Not part of the delivery guarantee: the relay runs without it.
-                        LoggerFactory.getLogger(DeliveryLog.class).warn("The delivery log cannot open its store"
-                                + " ({}): the relay runs without it until restarted", cannotOpen.getMessage());
-                    }
-                } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
-                    ServiceHelper.stopService(log);
-                } else if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                    MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
-                    if (meters != null) {
-                        FunctionCounter.builder("tito.delivery.log.dropped", log, DeliveryLog::dropped)
-                                .description("events the delivery log dropped (its queue full, or its store"
-                                             + " failing); the deliveries went on").register(meters);
-                    }
+            public void onContextStarting(CamelContext context) {
+                try {
+                    ServiceHelper.startService(log);
+                } catch (RuntimeException cannotOpen) {
+                    // Not part of the delivery guarantee: the relay runs without it.
+                    LoggerFactory.getLogger(DeliveryLog.class).warn("The delivery log cannot open its store"
+                            + " ({}): the relay runs without it until restarted", cannotOpen.getMessage());
                 }
+            }
+
+            @Override
+            public void onContextStarted(CamelContext context) {
+                MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+                if (meters != null) {
+                    FunctionCounter.builder("tito.delivery.log.dropped", log, DeliveryLog::dropped)
+                            .description("events the delivery log dropped (its queue full, or its store"
+                                         + " failing); the deliveries went on").register(meters);
+                }
+            }
+
+            @Override
+            public void onContextStopped(CamelContext context) {
+                ServiceHelper.stopService(log);
             }
         });
     }

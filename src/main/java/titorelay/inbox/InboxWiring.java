@@ -10,10 +10,9 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.spi.Registry;
-import titorelay.ContextEvents;
+import org.apache.camel.support.LifecycleStrategySupport;
 import titorelay.dedupe.DedupeStore;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
@@ -80,12 +79,9 @@ public final class InboxWiring implements CamelConfiguration {
 
     /** The journal's counters, in the metrics once Camel's meter registry exists (it is made at start). */
     private static void countedOnceStarted(CamelContext camelContext, InboxJournal journal) {
-        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
+        camelContext.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
-            public void notify(CamelEvent event) {
-                if (!(event instanceof CamelEvent.CamelContextStartedEvent)) {
-                    return;
-                }
+            public void onContextStarted(CamelContext context) {
                 MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
                 if (meters == null) {
                     return;

@@ -3,10 +3,10 @@ package titorelay.management;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
-import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.EventNotifier;
+import org.apache.camel.spi.OnCamelContextStarted;
 import org.apache.camel.support.EventHelper;
-import titorelay.ContextEvents;
+import org.apache.camel.support.LifecycleStrategySupport;
 import titorelay.http.HttpServers;
 import titorelay.settings.Settings;
 
@@ -29,21 +29,15 @@ public final class ManagementWiring implements CamelConfiguration {
         if (settings.flag("camel.metrics.enabled")) {
             camelContext.addRoutePolicyFactory(new RouteMetrics());
         }
-        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                    routeEventsOnly(camelContext);
-                }
-            }
-        });
+        camelContext.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStarted) ManagementWiring::routeEventsOnly));
     }
 
     /**
      * camel-micrometer's route event notifier (camel_routes_added, _running, _reloaded) acts on route events only, but
-     * does not say that it ignores the exchanges' events: alone, it would have Camel make an event for every exchange
-     * and every step it sends ({@link ContextEvents}). Said for it once the context has started (Camel Main adds it
-     * during the start), and Camel told again whether any notifier still wants them.
+     * does not say that it ignores the exchanges' events: it would have Camel make an event object for every exchange
+     * and every step it sends, and hand each to every notifier. Said for it once the context has started (Camel Main
+     * adds it during the start), and Camel told again whether any notifier still wants them. (The relay's own
+     * start and stop steps are lifecycle strategies, not event notifiers, for the same reason.)
      */
     private static void routeEventsOnly(CamelContext camelContext) {
         for (EventNotifier notifier : camelContext.getManagementStrategy().getEventNotifiers()) {

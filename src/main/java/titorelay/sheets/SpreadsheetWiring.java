@@ -7,8 +7,8 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.component.google.sheets.GoogleSheetsComponent;
 import org.apache.camel.component.google.sheets.GoogleSheetsConfiguration;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.spi.CamelEvent;
-import titorelay.ContextEvents;
+import org.apache.camel.spi.OnCamelContextStopping;
+import org.apache.camel.support.LifecycleStrategySupport;
 import titorelay.inbox.DispatchOwnership;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
@@ -39,14 +39,8 @@ public final class SpreadsheetWiring implements CamelConfiguration {
                 settings.integer("sheets.max-waiting"));
         sink.setOwnership(DispatchOwnership.of(camelContext));
         camelContext.addService(sink); // a Camel service, so it flushes on stop
-        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStoppingEvent) {
-                    sink.drain();
-                }
-            }
-        });
+        // Called as the relay starts stopping, while the routes (and so the Google calls) still run.
+        camelContext.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopping) context -> sink.drain()));
         HealthCheckRegistry.get(camelContext).register(new SpreadsheetHealthCheck(sink));
         camelContext.getRegistry().bind("spreadsheet", sink.processor());
     }

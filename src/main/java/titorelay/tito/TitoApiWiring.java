@@ -8,9 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.slf4j.LoggerFactory;
-import titorelay.ContextEvents;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
 
@@ -40,11 +39,10 @@ public final class TitoApiWiring implements CamelConfiguration {
                 "direct:tito-api-record");
         camelContext.getRegistry().bind("titoApiPass", mirror);
         HealthCheckRegistry.get(camelContext).register(new TitoApiHealthCheck(mirror));
-        camelContext.getManagementStrategy().addEventNotifier(new ContextEvents() {
+        camelContext.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
-            public void notify(CamelEvent event) {
-                MeterRegistry meters = event instanceof CamelEvent.CamelContextStartedEvent
-                        ? camelContext.getRegistry().findSingleByType(MeterRegistry.class) : null;
+            public void onContextStarted(CamelContext context) {
+                MeterRegistry meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
                 if (meters != null) {
                     for (RecordKind kind : RecordKind.values()) {
                         FunctionCounter.builder("tito.api.records.fetched", mirror, m -> m.fetched(kind))

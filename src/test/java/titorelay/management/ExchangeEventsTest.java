@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Camel makes an event object for every exchange and every step it sends while any event notifier wants them; the
- * relay's notifiers want only the context's start and stop, so Camel makes none, and those still arrive.
+ * Camel makes an event object for every exchange and every step it sends while any event notifier wants them. The
+ * relay's own start and stop steps are lifecycle strategies, and camel-micrometer's route notifier is told it need
+ * not see exchanges, so Camel makes none; what those steps register at the start is still there.
  */
 class ExchangeEventsTest {
 
@@ -35,7 +36,7 @@ class ExchangeEventsTest {
 
             assertEquals(202, relay.send("ticket.updated", Samples.bytes("ticket-basic.json")).status());
             TestRelay.await("the delivery dispatched", Duration.ofSeconds(30), () -> relay.inbox().isEmpty());
-            // Registered on the context's started event: the journal's counters and the delivery log's.
+            // Registered once the context has started: the journal's counters and the delivery log's.
             String metrics = relay.metrics();
             assertTrue(metrics.contains("tito_inbox_journal_commits_total"), "the journal's counters are registered");
             assertTrue(metrics.contains("tito_delivery_log_dropped_total"), "the delivery log's counter is registered");
