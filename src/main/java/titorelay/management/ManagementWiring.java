@@ -29,7 +29,8 @@ public final class ManagementWiring implements CamelConfiguration {
         if (settings.flag("camel.metrics.enabled")) {
             camelContext.addRoutePolicyFactory(new RouteMetrics());
         }
-        camelContext.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStarted) ManagementWiring::routeEventsOnly));
+        camelContext.addLifecycleStrategy(
+                LifecycleStrategySupport.adapt((OnCamelContextStarted) ManagementWiring::routeEventsOnly));
     }
 
     /**
@@ -45,6 +46,7 @@ public final class ManagementWiring implements CamelConfiguration {
                 routeEvents.setIgnoreExchangeEvents(true);
             }
         }
-        camelContext.getCamelContextExtension().setEventNotificationApplicable(EventHelper.eventsApplicable(camelContext));
+        camelContext.getCamelContextExtension()
+                .setEventNotificationApplicable(EventHelper.eventsApplicable(camelContext));
     }
 }

@@ -61,7 +61,8 @@ final class CsvTabEdit {
      */
     private int width() {
         int widest = 0;
-        for (int index = changed.nextSetBit(0); index >= 0 && index < rows.size(); index = changed.nextSetBit(index + 1)) {
+        for (int index = changed.nextSetBit(0); index >= 0 && index < rows.size();
+             index = changed.nextSetBit(index + 1)) {
             widest = Math.max(widest, rows.get(index).length);
         }
         return widest >= before.width() ? widest : CsvTabFile.widthOf(rows);

@@ -40,7 +40,8 @@ public final class SpreadsheetWiring implements CamelConfiguration {
         sink.setOwnership(DispatchOwnership.of(camelContext));
         camelContext.addService(sink); // a Camel service, so it flushes on stop
         // Called as the relay starts stopping, while the routes (and so the Google calls) still run.
-        camelContext.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopping) context -> sink.drain()));
+        camelContext.addLifecycleStrategy(
+                LifecycleStrategySupport.adapt((OnCamelContextStopping) context -> sink.drain()));
         HealthCheckRegistry.get(camelContext).register(new SpreadsheetHealthCheck(sink));
         camelContext.getRegistry().bind("spreadsheet", sink.processor());
     }

@@ -77,9 +77,12 @@ class CsvSheetTest {
                 "sheets.csv-flush-interval-ms", "200");
         try (TestRelay relay = TestRelay.start(data, settings)) {
             // The first row is written at once; the second waits for the next flush: the CSV files' interval.
-            assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_first", "complete", "First", "2022-03-26 08:00:00 UTC")).status());
-            TestRelay.await("the first row", Duration.ofSeconds(30), () -> TestRelay.uncheck(() -> slugs(data).contains("ti_first")));
-            assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_second", "complete", "Second", "2022-03-26 08:00:00 UTC")).status());
+            assertEquals(202, relay.send("ticket.updated",
+                    Tickets.ticket("ti_first", "complete", "First", "2022-03-26 08:00:00 UTC")).status());
+            TestRelay.await("the first row", Duration.ofSeconds(30),
+                    () -> TestRelay.uncheck(() -> slugs(data).contains("ti_first")));
+            assertEquals(202, relay.send("ticket.updated",
+                    Tickets.ticket("ti_second", "complete", "Second", "2022-03-26 08:00:00 UTC")).status());
             TestRelay.await("the second row, long before Google's interval", Duration.ofSeconds(30),
                     () -> TestRelay.uncheck(() -> slugs(data).contains("ti_second")));
         }
