@@ -104,7 +104,7 @@ class TwoRelaysKafkaTest {
             }, "sender", () -> {
                 for (int from = 0; from < scenario.deliveries.size(); from += 50) {
                     sender.sendAll(scenario.deliveries.subList(from, Math.min(from + 50, scenario.deliveries.size())), 4);
-                    Thread.sleep(500);
+                    Thread.sleep(200);
                 }
                 return null;
             });
