@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -51,8 +52,9 @@ final class BenchRelay {
 
     /**
      * The built jar with the JVM options the README recommends ({@link #jvmOptions}) and these -D settings; its
-     * output in relay.log beside the data. With BENCH_JFR set to a file name, the relay records a JFR profile into it; BENCH_JVM adds JVM options (e.g.
-     * "-XX:NativeMemoryTracking=summary", to see where the memory beyond the heap goes with jcmd).
+     * output in relay.log beside the data. With BENCH_JFR set to a file name, the relay records a JFR profile into
+     * it; BENCH_JVM adds JVM options (e.g. "-XX:NativeMemoryTracking=summary", to see where the memory beyond the
+     * heap goes with jcmd).
      */
     static Process start(Path work, List<String> settings) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("java"));
@@ -79,7 +81,7 @@ final class BenchRelay {
      * BENCH_CDS=off).
      */
     static List<String> jvmOptions() {
-        List<String> options = new java.util.ArrayList<>(List.of("-Xmx256m"));
+        List<String> options = new ArrayList<>(List.of("-Xmx256m"));
         if (!collector().isEmpty()) {
             options.add(collector());
         }
