@@ -27,6 +27,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
 
     private final Path directory;
     private final Map<String, CsvTab> tabs = new HashMap<>();
+    private final Map<String, ColumnIndex> keyIndexes = new HashMap<>();
 
     public CsvSpreadsheet(Path directory) {
         this.directory = directory;
@@ -59,7 +60,12 @@ public final class CsvSpreadsheet implements Spreadsheet {
             if (range instanceof SheetRange.Row row) {
                 answer.add(rows.size() >= row.row() ? List.of(List.of(rows.get(row.row() - 1))) : List.of());
             } else if (range instanceof SheetRange.Column column) {
-                answer.add(new ColumnView(rows, column.column()));
+                ColumnIndex index = keyIndexes.get(range.tab());
+                if (index == null || !index.describes(rows, column.column())) {
+                    index = ColumnIndex.of(rows, column.column());
+                    keyIndexes.put(range.tab(), index);
+                }
+                answer.add(new ColumnView(rows, column.column(), index));
             } else {
                 answer.add(rows.stream().map(List::of).toList());
             }
@@ -74,9 +80,16 @@ public final class CsvSpreadsheet implements Spreadsheet {
             byTab.computeIfAbsent(range.tab(), tab -> new ArrayList<>()).add(range);
         }
         for (Map.Entry<String, List<CellRange>> tab : byTab.entrySet()) {
-            CsvTabEdit edit = new CsvTabEdit(load(tab.getKey()), tab.getValue());
+            CsvTab before = load(tab.getKey());
+            CsvTabEdit edit = new CsvTabEdit(before, tab.getValue());
+            ColumnIndex index = keyIndexes.remove(tab.getKey());
             try {
-                tabs.put(tab.getKey(), edit.writeTo(file(tab.getKey())));
+                CsvTab after = edit.writeTo(file(tab.getKey()));
+                tabs.put(tab.getKey(), after);
+                if (index != null && index.describes(before.rows(), index.column())
+                    && index.follow(after.rows(), edit.changedRows())) {
+                    keyIndexes.put(tab.getKey(), index);
+                }
             } catch (IOException | RuntimeException e) {
                 tabs.remove(tab.getKey()); // the file may hold part of the write: read it again next time
                 throw e;
@@ -88,16 +101,19 @@ public final class CsvSpreadsheet implements Spreadsheet {
      * One column of a tab's rows, trimmed as Google trims it, read where the rows are rather than copied: the key
      * column is read before every write, and a tab of 150,000 rows would otherwise be copied into as many lists each
      * time. A tab's rows are never changed once read or written (an edit makes a new list), so the view stays as read.
+     * Where a value first appears is looked up in the column's index while the index still describes these rows.
      */
-    private static final class ColumnView extends AbstractList<List<String>> implements RandomAccess {
+    private static final class ColumnView extends AbstractList<List<String>> implements RandomAccess, IndexedColumn {
 
         private final List<String[]> rows;
         private final int column;
+        private final ColumnIndex index;
         private final int size;
 
-        ColumnView(List<String[]> rows, int column) {
+        ColumnView(List<String[]> rows, int column, ColumnIndex index) {
             this.rows = rows;
             this.column = column;
+            this.index = index;
             int used = rows.size();
             while (used > 0 && cell(used - 1).isEmpty()) {
                 used--;
@@ -120,6 +136,19 @@ public final class CsvSpreadsheet implements Spreadsheet {
         @Override
         public int size() {
             return size;
+        }
+
+        @Override
+        public int firstRowBelowHeader(String value) {
+            if (index.describes(rows, column)) {
+                return index.firstRowBelowHeader(value);
+            }
+            for (int row = 1; row < size; row++) { // the tab was written since this view was read
+                if (cell(row).equals(value)) {
+                    return row;
+                }
+            }
+            return -1;
         }
     }
 

@@ -55,6 +55,11 @@ final class CsvTabEdit {
         }
     }
 
+    /** The rows this edit changed, by index (0 is the header), including those it emptied at the end. */
+    BitSet changedRows() {
+        return changed;
+    }
+
     /**
      * The widest row. Rows this edit did not change are no wider than the tab was, so when a changed row is at least
      * that wide, it is the answer without looking at every row (a flush of new rows into a large tab).

@@ -184,10 +184,19 @@ final class SheetBook {
             boolean keyColumnWasThere = headerRow(headers.get(i)).contains(tab.config.key());
             Map<String, Integer> rowOf = new HashMap<>();
             List<List<String>> keys = keyColumnWasThere ? keyColumns.get(i) : List.of();
-            for (int r = 1; r < keys.size(); r++) {
-                String key = cell(keys.get(r), 0);
-                if (!key.isEmpty() && tab.dirty.containsKey(key)) { // only the rows to write are looked for
-                    rowOf.putIfAbsent(key, r + 1);
+            if (keys instanceof IndexedColumn indexed) { // the CSV sheet's: looked up, key by key
+                for (String key : tab.dirty.keySet()) {
+                    int r = indexed.firstRowBelowHeader(key);
+                    if (r >= 1) {
+                        rowOf.put(key, r + 1);
+                    }
+                }
+            } else {
+                for (int r = 1; r < keys.size(); r++) {
+                    String key = cell(keys.get(r), 0);
+                    if (!key.isEmpty() && tab.dirty.containsKey(key)) { // only the rows to write are looked for
+                        rowOf.putIfAbsent(key, r + 1);
+                    }
                 }
             }
             int nextFreeRow = Math.max(keys.size(), 1) + 1;
