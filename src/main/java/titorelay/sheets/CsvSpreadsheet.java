@@ -65,7 +65,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
                     index = ColumnIndex.of(rows, column.column());
                     keyIndexes.put(range.tab(), index);
                 }
-                answer.add(new ColumnView(rows, column.column(), index));
+                answer.add(new ColumnView(this, rows, column.column(), index));
             } else {
                 answer.add(rows.stream().map(List::of).toList());
             }
@@ -105,12 +105,14 @@ public final class CsvSpreadsheet implements Spreadsheet {
      */
     private static final class ColumnView extends AbstractList<List<String>> implements RandomAccess, IndexedColumn {
 
+        private final CsvSpreadsheet sheet;
         private final List<String[]> rows;
         private final int column;
         private final ColumnIndex index;
         private final int size;
 
-        ColumnView(List<String[]> rows, int column, ColumnIndex index) {
+        ColumnView(CsvSpreadsheet sheet, List<String[]> rows, int column, ColumnIndex index) {
+            this.sheet = sheet;
             this.rows = rows;
             this.column = column;
             this.index = index;
@@ -140,8 +142,13 @@ public final class CsvSpreadsheet implements Spreadsheet {
 
         @Override
         public int firstRowBelowHeader(String value) {
-            if (index.describes(rows, column)) {
-                return index.firstRowBelowHeader(value);
+            if (value.isEmpty()) {
+                return -1;
+            }
+            synchronized (sheet) { // a write moves the index on to the rows it made
+                if (index.describes(rows, column)) {
+                    return index.firstRowBelowHeader(value);
+                }
             }
             for (int row = 1; row < size; row++) { // the tab was written since this view was read
                 if (cell(row).equals(value)) {
