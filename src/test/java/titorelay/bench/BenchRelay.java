@@ -1,6 +1,8 @@
 package titorelay.bench;
 
 import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +28,7 @@ final class BenchRelay {
      * phase writes a gigabyte or more, and bench/run runs several. With BENCH_KEEP set, it is kept (the relay's log is
      * in it).
      */
-    static Path workDirectory(String prefix) throws java.io.IOException {
+    static Path workDirectory(String prefix) throws IOException {
         Path work = Files.createTempDirectory(prefix);
         if (System.getenv("BENCH_KEEP") != null) {
             System.err.println("Keeping " + work);
@@ -35,7 +37,7 @@ final class BenchRelay {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try (var paths = Files.walk(work)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 System.err.println("Could not delete " + work + ": " + e);
             }
         }, "delete-" + prefix));
@@ -73,30 +75,56 @@ final class BenchRelay {
                 .start();
     }
 
+    /** The JVM options the README recommends, one per line, # for comments (the java launcher's argument file). */
+    private static final Path JVM_OPTIONS = Path.of("jvm.options");
+
     /** The class-data archive `mvn package` makes beside the jar (pom.xml, class-data-archive). */
     private static final Path CLASS_DATA_ARCHIVE = Path.of("target", "tito-relay.jsa");
 
     /**
-     * The README's JVM options: heap, collector (unless BENCH_GC says another) and the class-data archive (unless
-     * BENCH_CDS=off).
+     * The README's JVM options, from {@link #JVM_OPTIONS}: heap, collector (unless BENCH_GC says another), the
+     * class-data archive (unless BENCH_CDS=off) and the native memory settings.
      */
     static List<String> jvmOptions() {
-        List<String> options = new ArrayList<>(List.of("-Xmx256m"));
-        if (!collector().isEmpty()) {
-            options.add(collector());
-        }
-        if (!"off".equals(System.getenv("BENCH_CDS"))) {
-            if (!Files.isRegularFile(CLASS_DATA_ARCHIVE)) {
-                throw new IllegalStateException(CLASS_DATA_ARCHIVE + " is missing: mvn package makes it");
+        List<String> options = new ArrayList<>();
+        for (String option : jvmOptionsFile()) {
+            if (isCollector(option)) {
+                if (!collector().isEmpty()) {
+                    options.add(collector());
+                }
+            } else if (option.startsWith("-XX:SharedArchiveFile=")) {
+                if (!"off".equals(System.getenv("BENCH_CDS"))) {
+                    if (!Files.isRegularFile(CLASS_DATA_ARCHIVE)) {
+                        throw new IllegalStateException(CLASS_DATA_ARCHIVE + " is missing: mvn package makes it");
+                    }
+                    options.add(option);
+                }
+            } else {
+                options.add(option);
             }
-            options.add("-XX:SharedArchiveFile=" + CLASS_DATA_ARCHIVE);
         }
         return options;
     }
 
-    /** The collector option: the README's, or BENCH_GC's ("" for the JVM's default, G1). */
+    /** The options of the file, without its comments and blank lines. */
+    static List<String> jvmOptionsFile() {
+        try {
+            return Files.readAllLines(JVM_OPTIONS).stream().map(line -> line.replaceFirst("#.*", "").strip())
+                    .filter(option -> !option.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isCollector(String option) {
+        return option.startsWith("-XX:+Use") && option.endsWith("GC");
+    }
+
+    /** The collector option: the file's, or BENCH_GC's ("" for the JVM's default, G1). */
     private static String collector() {
-        return System.getenv().getOrDefault("BENCH_GC", "-XX:+UseParallelGC").strip();
+        String chosen = System.getenv("BENCH_GC");
+        return chosen != null ? chosen.strip()
+                : jvmOptionsFile().stream().filter(BenchRelay::isCollector).findFirst().orElse("");
     }
 
     /** Those options, for a table. */
@@ -114,7 +142,7 @@ final class BenchRelay {
                 if (health.statusCode() == 200 && health.body().startsWith("{\"status\":\"UP\"")) {
                     return (System.nanoTime() - launched) / 1e9;
                 }
-            } catch (java.io.IOException starting) {
+            } catch (IOException starting) {
                 // not listening yet
             }
             Thread.sleep(10);
@@ -193,7 +221,7 @@ final class BenchRelay {
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     long cpu = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
                     ticks.put(task.getFileName() + " " + name, new long[] {cpu});
-                } catch (java.io.IOException ended) {
+                } catch (IOException ended) {
                     // the thread ended meanwhile
                 }
             }

@@ -14,7 +14,7 @@ import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
 
 /**
- * What an organizer sees: webhooks to rows with dispatch running, in the built relay (a separate JVM, -Xmx256m -XX:+UseParallelGC,
+ * What an organizer sees: webhooks to rows with dispatch running, in the built relay (a separate JVM with jvm.options,
  * local defaults otherwise). wrk POSTs signed ticket webhooks, each a distinct ticket, for a sustained phase; the
  * relay's own metrics are sampled every second (acknowledged: committed to the journal; processed: through every
  * sink), and the phase ends when the last acknowledged delivery is processed. Also measured in the same run: the

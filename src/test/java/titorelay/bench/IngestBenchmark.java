@@ -12,7 +12,7 @@ import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
 /**
- * Durable ingest against a baseline, in the same run and the same relay JVM (the built jar, -Xmx256m -XX:+UseParallelGC): wrk POSTs
+ * Durable ingest against a baseline, in the same run and the same relay JVM (the built jar with jvm.options): wrk POSTs
  * correctly signed reference payloads, each body unique, first to a route that only verifies the signature and
  * checks the body, then answers 202 (bench/baseline-route.yaml), then to the real ingress, which answers 202 once the
  * webhook is fsync'd in the inbox journal. Both are warmed up first, so that neither is measured while the JIT

@@ -5,7 +5,7 @@ import titorelay.support.KafkaBroker;
 /**
  * The ingest and end-to-end benchmarks again with relay.inbox.kind=kafka, beside the journal's in the same bench/run:
  * one Kafka broker (Kafka's KRaft test kit, as in the tests) in this JVM on loopback, one topic of 3 partitions per
- * phase, the relay as in the other phases (the built jar, -Xmx256m -XX:+UseParallelGC). The broker shares the machine's cores with the
+ * phase, the relay as in the other phases (the built jar with jvm.options). The broker shares the machine's cores with the
  * relay and wrk, as a broker on the same host would. Prints Markdown for bench/run.
  */
 public final class KafkaBenchmark {

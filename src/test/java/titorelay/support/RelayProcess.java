@@ -43,8 +43,19 @@ public final class RelayProcess implements AutoCloseable {
     /** On given ports, so that a restarted relay is found where the killed one was. */
     public static RelayProcess start(Path dataDir, String logName, Map<String, String> overrides, int port,
             int managementPort) throws Exception {
+        return start(List.of("-Xmx256m"), dataDir, logName, overrides, port, managementPort);
+    }
+
+    /** With these JVM options (after the tests' own, {@link #javaCommand}). */
+    public static RelayProcess start(List<String> jvmOptions, Path dataDir, String logName,
+            Map<String, String> overrides) throws Exception {
+        return start(jvmOptions, dataDir, logName, overrides, TestRelay.freePort(), TestRelay.freePort());
+    }
+
+    private static RelayProcess start(List<String> jvmOptions, Path dataDir, String logName,
+            Map<String, String> overrides, int port, int managementPort) throws Exception {
         List<String> command = javaCommand();
-        command.add("-Xmx256m");
+        command.addAll(jvmOptions);
         command.addAll(List.of(
                 "-Dcamel.server.port=" + port,
                 "-Dcamel.management.port=" + managementPort,
@@ -167,6 +178,11 @@ public final class RelayProcess implements AutoCloseable {
             throw new AssertionError("the relay was still running after " + patience);
         }
         return process.exitValue();
+    }
+
+    /** The relay JVM's process id. */
+    public long pid() {
+        return process.pid();
     }
 
     public boolean isAlive() {
