@@ -38,7 +38,11 @@ final class BodyFiles implements AutoCloseable {
     private static final int GATHERED_BYTES = 256 * 1024;
 
     private final Path directory;
-    private final ByteBuffer gathered = ByteBuffer.allocate(GATHERED_BYTES);
+    /**
+     * Native, so that a write goes from it straight to the file: the JDK copies a heap buffer into a native one for
+     * each write, and keeps that copy only up to jdk.nio.maxCachedBufferSize (128 kB in jvm.options).
+     */
+    private final ByteBuffer gathered = ByteBuffer.allocateDirect(GATHERED_BYTES);
     private String currentName;
     /** The start of the current file's day (UTC), so that the day's name is formatted once a day, not per body. */
     private long currentDayStart;
