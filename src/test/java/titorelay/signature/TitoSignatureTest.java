@@ -1,10 +1,15 @@
 package titorelay.signature;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,6 +93,34 @@ class TitoSignatureTest {
         byte[] flipped = goodBytes.clone();
         flipped[31] ^= 1;
         assertEquals(Outcome.MISMATCH, verifier.verify(body, Base64.getEncoder().encodeToString(flipped)), "one bit off");
+    }
+
+    /** The webhook port's worker threads share one verifier; each keeps its own keyed Macs. */
+    @Test
+    void oneVerifierOnManyThreadsAnswersEachBodyRight() throws Exception {
+        TitoSignature twoEvents = new TitoSignature(List.of("a-second-token", KAT_TOKEN));
+        List<String> samples = List.copyOf(KNOWN_ANSWERS.keySet());
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < 2_000; i++) {
+                        String sample = samples.get((i + thread) % samples.size());
+                        String other = samples.get((i + thread + 1) % samples.size());
+                        assertEquals(Outcome.VALID, twoEvents.verify(Samples.bytes(sample), KNOWN_ANSWERS.get(sample)));
+                        assertEquals(Outcome.MISMATCH, twoEvents.verify(Samples.bytes(sample),
+                                KNOWN_ANSWERS.get(other)), sample + " with the signature of " + other);
+                    }
+                }));
+            }
+            for (Future<?> thread : done) {
+                thread.get(60, TimeUnit.SECONDS); // a failed assertion fails the test with its own message
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
