@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.JvmOptionsFile;
 import titorelay.support.JvmOptionsProbe;
 import titorelay.support.RelayProcess;
 import titorelay.support.Samples;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JvmOptionsTest {
 
-    private static final Path JVM_OPTIONS = Path.of("jvm.options").toAbsolutePath();
+    private static final Path JVM_OPTIONS = JvmOptionsFile.PATH.toAbsolutePath();
     private static final long MEGABYTE = 1 << 20;
 
     @TempDir
@@ -44,9 +45,7 @@ class JvmOptionsTest {
 
             String commandLine = run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                     String.valueOf(relay.pid()), "VM.command_line"));
-            for (String option : List.of("-Xmx256m", "-XX:+UseParallelGC", "-XX:TrimNativeHeapInterval=1000",
-                    "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.maxOrder=7",
-                    "-Djdk.nio.maxCachedBufferSize=131072")) {
+            for (String option : JvmOptionsFile.options()) {
                 assertTrue(commandLine.contains(option), option + " is not in the relay's command line:\n" + commandLine);
             }
         }

@@ -2,7 +2,6 @@ package titorelay.bench;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +18,7 @@ import java.util.function.IntFunction;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import titorelay.signature.TitoSignature;
+import titorelay.support.JvmOptionsFile;
 
 /** What the benchmarks share: the relay as a separate JVM, wrk, the relay's metrics, and /proc. */
 final class BenchRelay {
@@ -75,22 +75,21 @@ final class BenchRelay {
                 .start();
     }
 
-    /** The JVM options the README recommends, one per line, # for comments (the java launcher's argument file). */
-    private static final Path JVM_OPTIONS = Path.of("jvm.options");
-
     /** The class-data archive `mvn package` makes beside the jar (pom.xml, class-data-archive). */
     private static final Path CLASS_DATA_ARCHIVE = Path.of("target", "tito-relay.jsa");
 
     /**
-     * The README's JVM options, from {@link #JVM_OPTIONS}: heap, collector (unless BENCH_GC says another), the
-     * class-data archive (unless BENCH_CDS=off) and the native memory settings.
+     * The README's JVM options, from jvm.options: heap, collector (BENCH_GC replaces it; "" for the JVM's default,
+     * G1), the class-data archive (unless BENCH_CDS=off) and the native memory settings.
      */
     static List<String> jvmOptions() {
+        String chosenCollector = System.getenv("BENCH_GC");
         List<String> options = new ArrayList<>();
-        for (String option : jvmOptionsFile()) {
+        for (String option : JvmOptionsFile.options()) {
             if (isCollector(option)) {
-                if (!collector().isEmpty()) {
-                    options.add(collector());
+                String collector = chosenCollector == null ? option : chosenCollector.strip();
+                if (!collector.isEmpty()) {
+                    options.add(collector);
                 }
             } else if (option.startsWith("-XX:SharedArchiveFile=")) {
                 if (!"off".equals(System.getenv("BENCH_CDS"))) {
@@ -106,30 +105,15 @@ final class BenchRelay {
         return options;
     }
 
-    /** The options of the file, without its comments and blank lines. */
-    static List<String> jvmOptionsFile() {
-        try {
-            return Files.readAllLines(JVM_OPTIONS).stream().map(line -> line.replaceFirst("#.*", "").strip())
-                    .filter(option -> !option.isEmpty()).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static boolean isCollector(String option) {
         return option.startsWith("-XX:+Use") && option.endsWith("GC");
     }
 
-    /** The collector option: the file's, or BENCH_GC's ("" for the JVM's default, G1). */
-    private static String collector() {
-        String chosen = System.getenv("BENCH_GC");
-        return chosen != null ? chosen.strip()
-                : jvmOptionsFile().stream().filter(BenchRelay::isCollector).findFirst().orElse("");
-    }
-
     /** Those options, for a table. */
     static String jvmLabel() {
-        return String.join(" ", jvmOptions()) + (collector().isEmpty() ? ", the JVM's default collector" : "");
+        List<String> options = jvmOptions();
+        return String.join(" ", options)
+               + (options.stream().noneMatch(BenchRelay::isCollector) ? ", the JVM's default collector" : "");
     }
 
     /** Seconds from {@code launched} until /observe/health answers UP. */
