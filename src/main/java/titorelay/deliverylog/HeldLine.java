@@ -32,8 +32,8 @@ final class HeldLine {
      */
     private List<SinkResult> sinks;
     private List<Attempt> failedTries;
-    /** The delivery's sheet row as JSON text (one string, not a map of cells, while the line waits). */
-    String rowJson;
+    /** The delivery's sheet row as column, value pairs (one array, not a map of cells, while the line waits). */
+    String[] rowCells;
     /** Where the body was appended (the line is written with it). */
     BodyFiles.Ref body;
 

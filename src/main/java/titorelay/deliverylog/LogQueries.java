@@ -77,7 +77,7 @@ final class LogQueries implements DeliveryLogView {
             } catch (IOException e) {
                 throw new IllegalStateException("Cannot read a body of the delivery log: " + e.getMessage(), e);
             }
-            row = LogJson.read((String) content[3]);
+            row = LogWrites.rowOf(content[3]);
         }
         return Optional.of(new DeliveryDetails(line, envelope, body, store.attempts(id), row));
     }

@@ -3,6 +3,7 @@ package titorelay.deliverylog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,12 +162,12 @@ final class LogWrites {
     }
 
     void sinkDid(LogEvent.SinkDid event) {
-        String row = event.rows() == null || event.rows().isEmpty() ? null : rowJson(event.rows());
+        String[] row = event.rows() == null || event.rows().isEmpty() ? null : rowCells(event.rows());
         HeldLine heldLine = held.get(event.id());
         if (heldLine != null) {
             heldLine.sinkDid(event.result());
             if (row != null) {
-                heldLine.rowJson = row;
+                heldLine.rowCells = row;
             }
             return;
         }
@@ -182,12 +183,44 @@ final class LogWrites {
         }
     }
 
-    /** {@link #cellsOf} as JSON. */
-    static String rowJson(List<RowChange> rows) {
-        if (rows.size() == 1) { // most deliveries: written as it is
-            return LogJson.write(rows.get(0).set(), rows.get(0).fill());
+    /**
+     * {@link #cellsOf} as column, value, column, value...: how the store keeps a row. No JSON to write for each
+     * delivery (it was a fifth of the writer's thread), and the column names are the sheet's own strings.
+     */
+    static String[] rowCells(List<RowChange> rows) {
+        if (rows.size() == 1) { // most deliveries: made without the map of cellsOf
+            return pairs(rows.get(0).set(), rows.get(0).fill());
         }
-        return LogJson.write(cellsOf(rows));
+        return pairs(cellsOf(rows), Map.of());
+    }
+
+    /** The cells of {@code first}, then those of {@code then} whose column {@code first} has not. */
+    private static String[] pairs(Map<String, String> first, Map<String, String> then) {
+        String[] pairs = new String[2 * (first.size() + then.size())];
+        int next = 0;
+        for (Map.Entry<String, String> cell : first.entrySet()) {
+            pairs[next++] = cell.getKey();
+            pairs[next++] = cell.getValue();
+        }
+        for (Map.Entry<String, String> cell : then.entrySet()) {
+            if (!first.containsKey(cell.getKey())) {
+                pairs[next++] = cell.getKey();
+                pairs[next++] = cell.getValue();
+            }
+        }
+        return next == pairs.length ? pairs : Arrays.copyOf(pairs, next);
+    }
+
+    /** A row as the store keeps it ({@link #rowCells}), or as JSON text (lines written by earlier versions). */
+    static Map<String, String> rowOf(Object stored) {
+        if (stored instanceof String[] pairs) {
+            Map<String, String> cells = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < pairs.length; i += 2) {
+                cells.put(pairs[i], pairs[i + 1]);
+            }
+            return cells;
+        }
+        return LogJson.read((String) stored);
     }
 
     /**
@@ -240,7 +273,7 @@ final class LogWrites {
         StringBuilder sinks = new StringBuilder();
         held.sinks().forEach(result -> sinks.append(SinkLines.of(result)));
         StoredLine earlier = store.line(held.id);
-        String cells = held.rowJson;
+        String[] cells = held.rowCells;
         if (earlier == null) {
             PayloadFacts facts = held.facts != null ? held.facts : factsFromBody(held.body);
             store.add(new StoredLine(held.id, held.deliveryKey, LogStore.seqOf(held.receivedMs),
@@ -267,19 +300,19 @@ final class LogWrites {
     }
 
     /** A stored line's content with a new body and row where given (null: the earlier one stays). */
-    private static Object[] merged(Object[] earlier, BodyFiles.Ref body, String cells) {
+    private static Object[] merged(Object[] earlier, BodyFiles.Ref body, String[] cells) {
         if (earlier == null) {
             return content(body, cells);
         }
-        Object[] content = body == null ? earlier.clone() : content(body, (String) earlier[3]);
+        Object[] content = body == null ? earlier.clone() : content(body, earlier[3]);
         if (cells != null) {
             content[3] = cells;
         }
         return content;
     }
 
-    /** A line's content: where its body is, and its sheet row as JSON. */
-    private static Object[] content(BodyFiles.Ref body, String cells) {
+    /** A line's content: where its body is, and its sheet row ({@link #rowCells}). */
+    private static Object[] content(BodyFiles.Ref body, Object cells) {
         return new Object[] {body == null ? null : body.file(), body == null ? 0L : body.offset(),
             body == null ? 0 : body.length(), cells};
     }

@@ -27,7 +27,8 @@ class LogWritesTest {
     }
 
     @Test
-    void aRowIsWrittenAsItsCellsWithTheFillsItDoesNotSet() {
+    void aRowIsKeptAsItsCellsWithTheFillsItDoesNotSetThroughAReopenedStore(@TempDir Path dir) throws Exception {
+        String id = "20261128T060000.000Z-000000001-ticket.updated.webhook";
         Map<String, String> set = new LinkedHashMap<>();
         set.put("Slug", "ti_1");
         set.put("Name", "Zoë \"Z\" <b>");
@@ -36,17 +37,41 @@ class LogWritesTest {
         fill.put("Name", "not this: set wins");
         fill.put("First seen", "2026-11-28 06:00:00");
         RowChange row = new RowChange("Tickets", "ti_1", set, fill, AT);
-
-        String json = LogWrites.rowJson(List.of(row));
+        try (LogStore store = LogStore.open(dir); BodyFiles bodies = new BodyFiles(dir.resolve("bodies"))) {
+            LogWrites writes = new LogWrites(store, bodies);
+            writes.taken(new LogEvent.Taken(id, "ticket.updated", AT.toString(), "key-1", utf8("{}"), AT));
+            writes.sinkDid(new LogEvent.SinkDid(id, new SinkResult("spreadsheet", "row written", AT), List.of(row)));
+            writes.outcome(id, Outcome.DONE, Outcome.PENDING, AT.plusMillis(5), null, null, null);
+            writes.execute(AT.plusMillis(10).toEpochMilli(), false);
+        }
 
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("Slug", "ti_1");
         expected.put("Name", "Zoë \"Z\" <b>");
         expected.put("Note", null);
         expected.put("First seen", "2026-11-28 06:00:00");
-        assertEquals(List.copyOf(expected.entrySet()), List.copyOf(LogJson.read(json).entrySet()),
-                "in order, the set cells then the fill not set");
-        assertEquals(LogJson.write(LogWrites.cellsOf(List.of(row))), json, "as the map of cells written as JSON");
+        try (LogStore reopened = LogStore.open(dir)) {
+            Map<String, String> shown = new LogQueries(reopened, dir.resolve("bodies")).details(id).orElseThrow().row();
+            assertEquals(List.copyOf(expected.entrySet()), List.copyOf(shown.entrySet()),
+                    "in order, the set cells then the fill not set");
+        }
+    }
+
+    @Test
+    void aRowOfSeveralRowChangesPrefixesTheOthersCellsWithTheirTabAndKey() {
+        RowChange registration = new RowChange("Registrations", "reg_1", Map.of("Slug", "reg_1"), Map.of(), AT);
+        RowChange ticket = new RowChange("Tickets", "ti_1", Map.of("State", "void"), Map.of("Slug", "ti_1"), AT);
+
+        Map<String, String> cells = LogWrites.rowOf(LogWrites.rowCells(List.of(registration, ticket)));
+
+        assertEquals(List.of(Map.entry("Slug", "reg_1"), Map.entry("Tickets ti_1: State", "void"),
+                Map.entry("Tickets ti_1: Slug", "ti_1")), List.copyOf(cells.entrySet()));
+    }
+
+    @Test
+    void aRowWrittenAsJsonByAnEarlierVersionIsStillShown() {
+        assertEquals(List.of(Map.entry("Slug", "ti_1"), Map.entry("Name", "Zoë \"Z\"")),
+                List.copyOf(LogWrites.rowOf("{\"Slug\":\"ti_1\",\"Name\":\"Zoë \\\"Z\\\"\"}").entrySet()));
     }
 
     @Test
