@@ -43,6 +43,30 @@ public final class Timestamps {
         }
     }
 
+    /**
+     * {@code parse(value).toString()} ({@code 2017-08-27T13:07:47Z}, as the sheet shows times), or null when
+     * {@link #parse} gives null. The two common shapes are written from their own characters: java.time's formatter
+     * took five times as long as the parse, for each time of each delivery.
+     */
+    public static String toIsoInstant(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String text = value.strip();
+        Instant quick = quickly(text);
+        if (quick == null) {
+            Instant instant = parse(text);
+            return instant == null ? null : instant.toString();
+        }
+        StringBuilder iso = new StringBuilder(30).append(text, 0, 10).append('T').append(text, 11, 19);
+        int nanos = quick.getNano();
+        if (nanos != 0) { // as Instant.toString: 3, 6 or 9 digits, as many as the fraction needs
+            int digits = nanos % 1_000_000 == 0 ? 3 : nanos % 1_000 == 0 ? 6 : 9;
+            iso.append('.').append(Integer.toString(1_000_000_000 + nanos), 1, 1 + digits);
+        }
+        return iso.append('Z').toString();
+    }
+
     /** The two common shapes with plainly valid fields, else null (then java.time decides). */
     private static Instant quickly(String text) {
         // yyyy-MM-dd?HH:mm:ss: the same 19 characters begin both shapes.

@@ -64,15 +64,22 @@ class TimestampsTest {
                 "2023-01-01X00:00:00Z", "2023-01-01T00:00:00.12a4Z", "2023-01-01T00:00:00,123Z",
                 "２０２３-01-01T00:00:00Z", "2023-01-01T00:00:00ZZ", "2023-01-01T00:00:00.123 UTC",
                 // not times at all
-                "", "   ", "not a time", "2023", "null", "20230101T000000Z", "2023-01-01T00:00:00.000000000000Z"));
+                "", "   ", "not a time", "2023", "null", "20230101T000000Z", "2023-01-01T00:00:00.000000000000Z",
+                // fractions Instant writes with 3, 6 or 9 digits, and none
+                "2017-08-27T13:07:47.120Z", "2017-08-27T13:07:47.000120Z", "2017-08-27T13:07:47.000000120Z",
+                "2017-08-27T13:07:47.123450Z", "2017-08-27T13:07:47.000000000Z", "0999-01-01T00:00:00.5Z"));
         Random random = new Random(20261128);
         for (int i = 0; i < 5_000; i++) {
             inputs.add(randomTime(random));
         }
         for (String input : inputs) {
-            assertEquals(javaTime(input), Timestamps.parse(input), () -> "for \"" + input + "\"");
+            Instant expected = javaTime(input);
+            assertEquals(expected, Timestamps.parse(input), () -> "for \"" + input + "\"");
+            assertEquals(expected == null ? null : expected.toString(), Timestamps.toIsoInstant(input),
+                    () -> "written as Instant writes it, for \"" + input + "\"");
         }
         assertNull(Timestamps.parse(null));
+        assertNull(Timestamps.toIsoInstant(null));
     }
 
     /** A time in one of the shapes, its fields sometimes out of range and sometimes a character off. */

@@ -247,8 +247,8 @@ public final class SheetColumns {
 
     /** One format in the sheet, whichever Tito sent: ISO-8601 in UTC, which also sorts correctly as text. */
     static String normalizeTimestamp(String value) {
-        Instant instant = Timestamps.parse(value);
-        return instant == null ? value : instant.toString();
+        String iso = Timestamps.toIsoInstant(value);
+        return iso == null ? value : iso;
     }
 
     private static Pattern glob(String name) {
