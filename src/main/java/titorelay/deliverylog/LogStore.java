@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
@@ -52,8 +54,10 @@ final class LogStore implements AutoCloseable {
     private final MVMap<String, Long> ids;
     /** A line's id -> its failed attempts, four values each (number, at, sink, error): rare. */
     private final MVMap<String, Object[]> attempts;
-    /** Every webhook name seen -> when it was last seen. */
+    /** Every webhook name seen -> when it was first seen. */
     private final MVMap<String, Long> names;
+    /** The keys of {@link #names}, in memory: the writer asks for each new line (writer thread only). */
+    private final Set<String> namesKept;
     /** A test's fault, run before each new line is put (a slow or broken disk), or null. */
     private volatile Runnable beforeEachNewLine;
 
@@ -63,6 +67,7 @@ final class LogStore implements AutoCloseable {
         this.ids = store.openMap("ids");
         this.attempts = store.openMap("attempts");
         this.names = store.openMap("names");
+        this.namesKept = new HashSet<>(names.keySet());
     }
 
     /**
@@ -120,20 +125,29 @@ final class LogStore implements AutoCloseable {
         if (fault != null) {
             fault.run();
         }
-        long seq = line.seq();
+        long seq = firstFreeSeq(line.seq());
         Object[] stored = withContent(line.toStored(), content);
-        while (lines.containsKey(seq)) { // one writer: free until it puts
-            seq++;
-        }
         // Every update of the maps a plain put (no putIfAbsent or replace): MVStore's one update method is then
         // compiled for one kind of decision, not compiled again as each new kind shows up under load.
         lines.put(seq, stored);
         if (Timestamps.inboxNameMillis(line.id()) != receivedMillisOf(seq)) {
             ids.put(line.id(), seq); // not found from its name
         }
-        if (!names.containsKey(line.webhookName()) && names.size() < MAX_NAMES) {
+        if (namesKept.size() < MAX_NAMES && namesKept.add(line.webhookName())) {
             names.put(line.webhookName(), receivedMillisOf(seq));
         }
+    }
+
+    /**
+     * The first key from {@code seq} on that no line has (one writer: it stays free until it puts), read with one
+     * cursor through the keys taken in that millisecond rather than a lookup of each.
+     */
+    private long firstFreeSeq(long seq) {
+        long free = seq;
+        for (Cursor<Long, Object[]> taken = lines.cursor(seq, null, false); taken.hasNext() && taken.next() == free; ) {
+            free++;
+        }
+        return free;
     }
 
     /** The line changed, its content as it was. */

@@ -45,6 +45,41 @@ class LogStoreTest {
         }
     }
 
+    @Test
+    void aLineBeyondAThousandInOneMillisecondTakesTheNextFreeKeyAfterIt(@TempDir Path dir) throws Exception {
+        long nextMillisecond = LogStore.seqOf(RECEIVED + 1);
+        try (LogStore store = LogStore.open(dir)) {
+            store.add(received("next-first", RECEIVED + 1), null);
+            for (int i = 0; i < 1_000; i++) {
+                store.add(line("line-" + i), null);
+            }
+            store.add(line("one-too-many"), null);
+            assertEquals(nextMillisecond - 1, store.line("line-999").seq(), "the last key of the millisecond");
+            assertEquals(nextMillisecond + 1, store.line("one-too-many").seq(),
+                    "after the line that has the next millisecond's first key");
+        }
+        try (LogStore reopened = LogStore.open(dir)) {
+            assertEquals(1_002, reopened.size());
+            assertEquals(nextMillisecond, reopened.line("next-first").seq());
+            assertEquals(nextMillisecond + 1, reopened.line("one-too-many").seq());
+        }
+    }
+
+    @Test
+    void eachWebhookNameIsRememberedOnceAcrossAReopening(@TempDir Path dir) throws Exception {
+        try (LogStore store = LogStore.open(dir)) {
+            store.add(line("first"), null);
+            store.add(new StoredLine("checked-in", "key", LogStore.seqOf(RECEIVED), "checkin.created", "", "", "", "",
+                    Outcome.DONE, 1, RECEIVED, null, null, null, null, ""), null);
+        }
+        try (LogStore reopened = LogStore.open(dir)) {
+            reopened.add(line("second"), null);
+            reopened.add(new StoredLine("voided", "key", LogStore.seqOf(RECEIVED), "ticket.voided", "", "", "", "",
+                    Outcome.DONE, 1, RECEIVED, null, null, null, null, ""), null);
+            assertEquals(List.of("checkin.created", "ticket.updated", "ticket.voided"), reopened.webhookNames());
+        }
+    }
+
     private static StoredLine received(String id, long receivedMillis) {
         return new StoredLine(id, "key-" + id, LogStore.seqOf(receivedMillis), "ticket.updated", "REF-" + id, "",
                 "", "", Outcome.DONE, 1, receivedMillis, null, null, null, null, "");
