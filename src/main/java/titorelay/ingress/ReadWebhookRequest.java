@@ -10,8 +10,9 @@ import titorelay.Headers;
 /**
  * First step of the ingress route (after {@link RequestGuard} has refused wrong methods, form bodies and oversized
  * bodies): the body becomes the raw {@code byte[]} as received, and only the headers the relay needs are kept, read
- * from the HTTP request itself. Camel also copies query parameters into headers, and a {@code ?X-Webhook-Name=} must
- * never steer routing; every other header is dropped.
+ * from the HTTP request itself. Camel's own consumer (for the requests AsyncRouteConsumer leaves to it) copies every
+ * header and query parameter into the message, and a {@code ?X-Webhook-Name=} must never steer routing: every other
+ * header is dropped.
  */
 public class ReadWebhookRequest implements Processor {
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.vertx.core.buffer.Buffer;
@@ -21,11 +22,13 @@ import titorelay.support.Samples;
 import titorelay.support.TestRelay;
 
 /**
- * The webhook port reads a body into one buffer of its declared length, not into one that is copied into a larger one
- * as the bytes come (Vert.x's default: 256 bytes, doubled until it fits, 4 kB for a ticket); a body larger than
- * Vert.x preallocates, or sent in chunks without a length, still arrives whole.
+ * What the webhook port does with a request before the ingress route's steps: it reads the body into one buffer of its
+ * declared length, not into one that is copied into a larger one as the bytes come (Vert.x's default: 256 bytes,
+ * doubled until it fits, 4 kB for a ticket), and a body larger than Vert.x preallocates, or sent in chunks without a
+ * length, still arrives whole; it copies no request header into the message (the first step reads the few it keeps
+ * from the request itself).
  */
-class WebhookBodyBufferTest {
+class WebhookRequestReadingTest {
 
     @Test
     void aBodyIsReadIntoOneBufferOfItsDeclaredLength(@TempDir Path dir) throws Exception {
@@ -55,6 +58,25 @@ class WebhookBodyBufferTest {
             assertEquals(2, capacities.size());
             assertArrayEquals(large, InboxEnvelope.parse(relay.inbox().get(0).envelope()).body());
             assertArrayEquals(ticket, InboxEnvelope.parse(relay.inbox().get(1).envelope()).body());
+        }
+    }
+
+    @Test
+    void theRouteReceivesTheBodyWithoutTheRequestsHeadersAndStillReadsTheOnesItKeeps(@TempDir Path dir)
+            throws Exception {
+        byte[] ticket = Samples.bytes("ticket-basic.json");
+        try (TestRelay relay = TestRelay.start(dir, Map.of("relay.dispatch.auto-start", "false"))) {
+            List<Set<String>> headersReceived = new CopyOnWriteArrayList<>();
+            AdviceWith.adviceWith(relay.camelContext(), "ingress", route -> route.weaveAddFirst().process(exchange ->
+                    headersReceived.add(Set.copyOf(exchange.getMessage().getHeaders().keySet()))));
+
+            assertEquals(202, signed(ticket).header("X-Forwarded-For", "203.0.113.7")
+                    .header("X-Webhook-Endpoint-Id", "ep_1").send(relay.port()).status());
+
+            assertEquals(List.of(Set.of()), headersReceived, "no header copied from the request");
+            InboxEnvelope stored = InboxEnvelope.parse(relay.inbox().get(0).envelope());
+            assertEquals("ticket.updated", stored.fields().get(InboxEnvelope.WEBHOOK_NAME));
+            assertEquals("ep_1", stored.fields().get(InboxEnvelope.ENDPOINT_ID));
         }
     }
 
