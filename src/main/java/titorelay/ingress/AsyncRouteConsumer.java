@@ -3,7 +3,6 @@ package titorelay.ingress;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
@@ -115,12 +114,6 @@ final class AsyncRouteConsumer extends VertxPlatformHttpConsumer {
 
     @SuppressWarnings("unchecked")
     private Future<Void> writeResponse(RoutingContext ctx, Exchange exchange) {
-        // Camel gives a Content-Length to bytes only, and sends any other body in chunks. Every answer of the webhook
-        // port is a short JSON text: sent whole with its length, there is no chunk framing to write, or to read.
-        Message answer = exchange.getMessage();
-        if (answer.getBody() instanceof String text) {
-            answer.setBody(text.getBytes(StandardCharsets.UTF_8));
-        }
         try {
             HeaderFilterStrategy headers = getEndpoint().getHeaderFilterStrategy();
             return (Future<Void>) WRITE_RESPONSE.invoke(ctx, exchange, headers, getEndpoint().isMuteException());
