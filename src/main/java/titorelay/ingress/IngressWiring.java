@@ -5,8 +5,8 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
-import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
@@ -47,9 +47,9 @@ public final class IngressWiring implements CamelConfiguration {
 
     /**
      * Vert.x reads a body into a buffer that starts small and is copied into one twice its size as the bytes come
-     * (256 bytes, 512, ... 4 kB for a ticket of 3.3 kB): most of the webhook port's allocation per request. Each body is
-     * read into one buffer of its declared length instead (Vert.x caps it at 64 kB), which {@link RequestGuard} has
-     * already reserved from the unverified bodies' room before the first byte is read.
+     * (256 bytes, 512, ... 4 kB for a ticket of 3.3 kB), a large part of what the webhook port allocated per request.
+     * Each body is read into one buffer of its declared length instead (Vert.x caps it at 64 kB), which
+     * {@link RequestGuard} has already reserved from the unverified bodies' room before the first byte is read.
      */
     private static void readBodiesIntoOneBuffer(CamelContext camelContext) {
         MainHttpServer webhookServer = camelContext.hasService(MainHttpServer.class);
