@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,8 +13,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.buffer.impl.BufferImpl;
 import org.apache.camel.builder.AdviceWith;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.TestInstance;
 import titorelay.inbox.InboxEnvelope;
 import titorelay.signature.TitoSignature;
 import titorelay.support.RawHttp;
@@ -28,64 +31,75 @@ import titorelay.support.TestRelay;
  * length, still arrives whole; it copies no request header into the message (the first step reads the few it keeps
  * from the request itself).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebhookRequestReadingTest {
 
-    @Test
-    void aBodyIsReadIntoOneBufferOfItsDeclaredLength(@TempDir Path dir) throws Exception {
-        byte[] ticket = Samples.bytes("ticket-basic.json");
-        try (TestRelay relay = TestRelay.start(dir, Map.of("relay.dispatch.auto-start", "false"))) {
-            List<Integer> capacities = bufferCapacities(relay);
+    private static final byte[] TICKET = Samples.bytes("ticket-basic.json");
 
-            assertEquals(202, relay.send("ticket.updated", ticket).status());
+    private TestRelay relay;
+    /** For each request the ingress route received: the capacity of its body's buffer, and its headers' names. */
+    private final List<Integer> capacities = new CopyOnWriteArrayList<>();
+    private final List<Set<String>> headersReceived = new CopyOnWriteArrayList<>();
+    private int storedBefore;
 
-            assertEquals(List.of(ticket.length), capacities, "one buffer of the Content-Length, " + ticket.length
-                                                             + " bytes (4,096 when it grows as the bytes come)");
-            assertArrayEquals(ticket, InboxEnvelope.parse(relay.inbox().get(0).envelope()).body());
-        }
+    @BeforeAll
+    void startRelay() throws Exception {
+        relay = TestRelay.start(Files.createTempDirectory("request-reading"),
+                Map.of("relay.dispatch.auto-start", "false"));
+        AdviceWith.adviceWith(relay.camelContext(), "ingress", route -> route.weaveAddFirst().process(exchange -> {
+            capacities.add(((BufferImpl) exchange.getMessage().getBody(Buffer.class)).byteBuf().capacity());
+            headersReceived.add(Set.copyOf(exchange.getMessage().getHeaders().keySet()));
+        }));
+    }
+
+    @AfterAll
+    void stopRelay() throws Exception {
+        relay.close();
+    }
+
+    @BeforeEach
+    void forgetEarlierRequests() {
+        capacities.clear();
+        headersReceived.clear();
+        storedBefore = relay.inbox().size();
+    }
+
+    /** The body of the {@code index}th delivery this test stored. */
+    private byte[] storedBody(int index) {
+        return InboxEnvelope.parse(relay.inbox().get(storedBefore + index).envelope()).body();
     }
 
     @Test
-    void aBodyLargerThanWhatIsPreallocatedOrSentInChunksArrivesWhole(@TempDir Path dir) throws Exception {
+    void aBodyIsReadIntoOneBufferOfItsDeclaredLength() throws Exception {
+        assertEquals(202, relay.send("ticket.updated", TICKET).status());
+
+        assertEquals(List.of(TICKET.length), capacities, "one buffer of the Content-Length, " + TICKET.length
+                                                         + " bytes (4,096 when it grows as the bytes come)");
+        assertArrayEquals(TICKET, storedBody(0));
+    }
+
+    @Test
+    void aBodyLargerThanWhatIsPreallocatedOrSentInChunksArrivesWhole() throws Exception {
         byte[] large = ("{\"slug\":\"ti_large\",\"notes\":\"" + "x".repeat(200_000) + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
-        byte[] ticket = Samples.bytes("ticket-basic.json");
-        try (TestRelay relay = TestRelay.start(dir, Map.of("relay.dispatch.auto-start", "false"))) {
-            List<Integer> capacities = bufferCapacities(relay);
 
-            assertEquals(202, signed(large).send(relay.port()).status());
-            assertEquals(202, signed(ticket).chunked().send(relay.port()).status());
+        assertEquals(202, signed(large).send(relay.port()).status());
+        assertEquals(202, signed(TICKET).chunked().send(relay.port()).status());
 
-            assertEquals(2, capacities.size());
-            assertArrayEquals(large, InboxEnvelope.parse(relay.inbox().get(0).envelope()).body());
-            assertArrayEquals(ticket, InboxEnvelope.parse(relay.inbox().get(1).envelope()).body());
-        }
+        assertEquals(2, capacities.size());
+        assertArrayEquals(large, storedBody(0));
+        assertArrayEquals(TICKET, storedBody(1));
     }
 
     @Test
-    void theRouteReceivesTheBodyWithoutTheRequestsHeadersAndStillReadsTheOnesItKeeps(@TempDir Path dir)
-            throws Exception {
-        byte[] ticket = Samples.bytes("ticket-basic.json");
-        try (TestRelay relay = TestRelay.start(dir, Map.of("relay.dispatch.auto-start", "false"))) {
-            List<Set<String>> headersReceived = new CopyOnWriteArrayList<>();
-            AdviceWith.adviceWith(relay.camelContext(), "ingress", route -> route.weaveAddFirst().process(exchange ->
-                    headersReceived.add(Set.copyOf(exchange.getMessage().getHeaders().keySet()))));
+    void theRouteReceivesTheBodyWithoutTheRequestsHeadersAndStillReadsTheOnesItKeeps() throws Exception {
+        assertEquals(202, signed(TICKET).header("X-Forwarded-For", "203.0.113.7")
+                .header("X-Webhook-Endpoint-Id", "ep_1").send(relay.port()).status());
 
-            assertEquals(202, signed(ticket).header("X-Forwarded-For", "203.0.113.7")
-                    .header("X-Webhook-Endpoint-Id", "ep_1").send(relay.port()).status());
-
-            assertEquals(List.of(Set.of()), headersReceived, "no header copied from the request");
-            InboxEnvelope stored = InboxEnvelope.parse(relay.inbox().get(0).envelope());
-            assertEquals("ticket.updated", stored.fields().get(InboxEnvelope.WEBHOOK_NAME));
-            assertEquals("ep_1", stored.fields().get(InboxEnvelope.ENDPOINT_ID));
-        }
-    }
-
-    /** The capacity of the buffer each request's body was read into, as the ingress route receives it. */
-    private static List<Integer> bufferCapacities(TestRelay relay) throws Exception {
-        List<Integer> capacities = new CopyOnWriteArrayList<>();
-        AdviceWith.adviceWith(relay.camelContext(), "ingress", route -> route.weaveAddFirst().process(exchange ->
-                capacities.add(((BufferImpl) exchange.getMessage().getBody(Buffer.class)).byteBuf().capacity())));
-        return capacities;
+        assertEquals(List.of(Set.of()), headersReceived, "no header copied from the request");
+        InboxEnvelope stored = InboxEnvelope.parse(relay.inbox().get(storedBefore).envelope());
+        assertEquals("ticket.updated", stored.fields().get(InboxEnvelope.WEBHOOK_NAME));
+        assertEquals("ep_1", stored.fields().get(InboxEnvelope.ENDPOINT_ID));
     }
 
     private static RawHttp signed(byte[] body) {
