@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.List;
-import java.util.Locale;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -64,7 +63,8 @@ final class AsyncRouteConsumer extends VertxPlatformHttpConsumer {
 
     private boolean handledHere(RoutingContext ctx) {
         PlatformHttpEndpoint endpoint = getEndpoint();
-        return !(isSuspended() || endpoint.isHttpProxy() || endpoint.isUseStreaming() || isForm(ctx));
+        return !(isSuspended() || endpoint.isHttpProxy() || endpoint.isUseStreaming()
+                 || RequestGuard.isForm(ctx.request()));
     }
 
     /**
@@ -120,15 +120,6 @@ final class AsyncRouteConsumer extends VertxPlatformHttpConsumer {
         } catch (Throwable e) {
             return Future.failedFuture(e);
         }
-    }
-
-    private static boolean isForm(RoutingContext ctx) {
-        String type = ctx.request().getHeader("Content-Type");
-        if (type == null) {
-            return false;
-        }
-        String lowerCase = type.strip().toLowerCase(Locale.ROOT);
-        return lowerCase.startsWith("application/x-www-form-urlencoded") || lowerCase.startsWith("multipart/");
     }
 
     private static MethodHandle camelWriteResponse() {

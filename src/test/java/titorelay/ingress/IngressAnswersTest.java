@@ -154,6 +154,10 @@ class IngressAnswersTest {
                         .body(utf8("payload=%7B%7D"))),
                 refused("form-encoded with undecodable body", 415, RawHttp.request("POST", PATH)
                         .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8").body(TICKET)),
+                refused("form-encoded, in other case after white space", 415, RawHttp.request("POST", PATH)
+                        .header("Content-Type", " \tApplication/X-WWW-Form-URLencoded").body(TICKET)),
+                refused("multipart in capitals", 415, RawHttp.request("POST", PATH)
+                        .header("Content-Type", "MULTIPART/FORM-DATA; boundary=XyZ").body(TICKET)),
                 refused("multipart", 415, RawHttp.request("POST", PATH)
                         .header("Content-Type", "multipart/form-data; boundary=XyZ")
                         .body(utf8("--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.json\"\r\n\r\n{}\r\n--XyZ--\r\n")))));
