@@ -290,11 +290,9 @@ class OrganizerEmailTest {
         relay = TestRelay.start(work.resolve("data"), Map.of("mail.organizers", ORGANIZERS));
         relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json"));
         Path outbox = relay.dataDir().resolve("outbox");
-        await("an .eml file", PATIENCE, () -> Files.isDirectory(outbox) && count(outbox) == 1);
-        Path eml;
-        try (Stream<Path> files = Files.list(outbox)) {
-            eml = files.findFirst().orElseThrow();
-        }
+        // Written under a hidden name, then renamed: only a complete email is listed.
+        await("an .eml file", PATIENCE, () -> TestRelay.files(outbox).size() == 1);
+        Path eml = TestRelay.files(outbox).get(0);
         assertTrue(eml.getFileName().toString().endsWith(".eml"));
         try (InputStream in = Files.newInputStream(eml)) {
             MimeMessage email = new MimeMessage(Session.getInstance(new Properties()), in);
@@ -345,14 +343,6 @@ class OrganizerEmailTest {
             return relay.health();
         } catch (Exception e) {
             return "";
-        }
-    }
-
-    private static long count(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.count();
-        } catch (java.io.IOException e) {
-            return 0;
         }
     }
 

@@ -105,7 +105,9 @@ class DataDirectoryPermissionsTest {
             return 0;
         }
         try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(file -> file.getFileName().toString().endsWith(suffix)).count();
+            // Not the hidden files a write is still in (renamed into place once complete and made the owner's only).
+            return files.map(file -> file.getFileName().toString())
+                    .filter(name -> !name.startsWith(".") && name.endsWith(suffix)).count();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
