@@ -2,6 +2,7 @@ package titorelay.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -76,11 +78,30 @@ public final class TestRelay implements AutoCloseable {
         return new TestRelay(main, dataDir, port, managementPort);
     }
 
+    /**
+     * A free port that no other test JVM of this build hands out. The test JVMs run side by side, and a port the system
+     * calls free in one of them (a port-0 socket, closed at once) can be handed to another before the first binds it: a
+     * relay JVM takes seconds to bind the port it was given, and a CI run once saw its request answered by another
+     * test's SMTP server. So each test JVM takes ports from its own range, below the system's ephemeral ports (which
+     * clients and port-0 servers get), one after another, each checked free by binding it.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        for (int tries = 0; tries < PORTS_PER_TEST_JVM; tries++) {
+            int port = FIRST_PORT_OF_THIS_JVM + Math.floorMod(nextPort.getAndIncrement(), PORTS_PER_TEST_JVM);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress(port));
+                return port;
+            } catch (IOException inUse) {
+                // taken by something else on this machine: the next one
+            }
         }
+        throw new IOException("no free port in " + FIRST_PORT_OF_THIS_JVM + "-" + (FIRST_PORT_OF_THIS_JVM + PORTS_PER_TEST_JVM - 1));
     }
+
+    private static final int PORTS_PER_TEST_JVM = 2000;
+    /** Surefire numbers its test JVMs from 1 (pom.xml passes the number on); a benchmark's JVM has none: 0. */
+    private static final int FIRST_PORT_OF_THIS_JVM = 20_000 + PORTS_PER_TEST_JVM * Integer.getInteger("tests.fork-number", 0);
+    private static final AtomicInteger nextPort = new AtomicInteger();
 
     public int port() {
         return port;
