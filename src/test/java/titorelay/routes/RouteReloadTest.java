@@ -1,12 +1,18 @@
 package titorelay.routes;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.Route;
+import org.apache.camel.support.RouteWatcherReloadStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import titorelay.support.RouteSteps;
@@ -37,7 +43,9 @@ class RouteReloadTest {
             String edited = Files.readString(ingress)
                     .replace("'{\"status\":\"stored\"}'", "'{\"status\":\"stored\",\"relay\":\"edited\"}'");
             assertTrue(!edited.equals(Files.readString(ingress)), "the edit must change the file");
-            Files.writeString(ingress, edited);
+            RouteWatcherReloadStrategy reloader = relay.camelContext().hasService(RouteWatcherReloadStrategy.class);
+            int reloadsBefore = reloader.getReloadCounter();
+            writeInPlace(ingress, edited);
 
             TestRelay.await("the edited answer", Duration.ofSeconds(30), () -> {
                 try {
@@ -49,6 +57,7 @@ class RouteReloadTest {
             });
             assertSame(contextBefore, relay.camelContext(), "same running relay, no restart");
             assertEquals(202, relay.send("ticket.updated", ticket).status());
+            TestRelay.await("the reload to finish", Duration.ofSeconds(30), () -> reloader.getReloadCounter() > reloadsBefore);
         }
     }
 
@@ -102,14 +111,35 @@ class RouteReloadTest {
         }
     }
 
-    /** Saves the route file again (a comment added), and waits until the route {@code routeId} of it was replaced. */
+    /**
+     * Saves the route file again (a comment added), and waits until the route {@code routeId} of it was replaced and the
+     * reload has finished. The file is replaced whole, as many editors save: written outside the watched folder, then
+     * moved in, so that the relay sees one change and reloads once (see {@link #writeInPlace}).
+     */
     private static void saveAgainAndAwaitReload(TestRelay relay, Path file, String routeId) throws Exception {
         Route before = relay.camelContext().getRoute(routeId);
-        Files.writeString(file, Files.readString(file) + "\n# saved again by the test\n");
+        RouteWatcherReloadStrategy reloader = relay.camelContext().hasService(RouteWatcherReloadStrategy.class);
+        int reloadsBefore = reloader.getReloadCounter();
+        Path edited = Files.writeString(file.getParent().resolveSibling(file.getFileName() + ".edited"),
+                Files.readString(file) + "\n# saved again by the test\n");
+        Files.move(edited, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         TestRelay.await(file.getFileName() + " to be reloaded", Duration.ofSeconds(30), () -> {
             Route now = relay.camelContext().getRoute(routeId);
-            return now != null && now != before;
+            return now != null && now != before && reloader.getReloadCounter() > reloadsBefore;
         });
+    }
+
+    /**
+     * Writes the file's new content in place in one write, as other editors save: without truncating it first (the new
+     * content is longer), which would be a change of its own. Seen as two changes, the file is reloaded twice, and a
+     * test that closed the relay during the second reload saw Camel's stop fail (its list of routes changed under it).
+     */
+    private static void writeInPlace(Path file, String longerContent) throws Exception {
+        byte[] bytes = longerContent.getBytes(StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            assertTrue(bytes.length >= channel.size(), "the new content covers the old");
+            assertEquals(bytes.length, channel.write(ByteBuffer.wrap(bytes)), "written in one call");
+        }
     }
 
     /** Settings that run the routes of {@code routes} (the real files, copied so that a test can edit them). */
