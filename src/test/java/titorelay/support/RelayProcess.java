@@ -56,6 +56,17 @@ public final class RelayProcess implements AutoCloseable {
             Map<String, String> overrides, int port, int managementPort) throws Exception {
         List<String> command = javaCommand();
         command.addAll(jvmOptions);
+        return launch(command, dataDir, logName, overrides, port, managementPort);
+    }
+
+    /** The relay's main class run by this java command (its JVM options given), on free ports. */
+    static RelayProcess launch(List<String> javaCommand, Path dataDir, String logName, Map<String, String> overrides)
+            throws Exception {
+        return launch(new ArrayList<>(javaCommand), dataDir, logName, overrides, TestRelay.freePort(), TestRelay.freePort());
+    }
+
+    private static RelayProcess launch(List<String> command, Path dataDir, String logName,
+            Map<String, String> overrides, int port, int managementPort) throws Exception {
         command.addAll(List.of(
                 "-Dcamel.server.port=" + port,
                 "-Dcamel.management.port=" + managementPort,
@@ -92,11 +103,19 @@ public final class RelayProcess implements AutoCloseable {
      * classes this build just compiled and the dependencies the build pinned, which the relay's own JVM verifies as
      * usual. Verifying them was about a fifth of a test relay's start (2.4 to 2.7 s to health UP without, against
      * 2.8 to 3.4 s with it).
+     * <p>
+     * The class path is the tests' own, with a class-data archive of what a relay loads at start ({@link RelayClassData}).
      */
     public static List<String> javaCommand() {
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UnlockDiagnosticVMOptions", "-XX:-BytecodeVerificationRemote",
-                "-cp", System.getProperty("java.class.path")));
+        return javaCommandWith(RelayClassData.options());
+    }
+
+    /** The same, with these class path options. */
+    static List<String> javaCommandWith(List<String> classPathOptions) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UnlockDiagnosticVMOptions", "-XX:-BytecodeVerificationRemote"));
+        command.addAll(classPathOptions);
+        return command;
     }
 
     /** Until health answers UP; else fails with the relay's last health answer and its log. */
