@@ -16,6 +16,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -27,8 +31,9 @@ import java.util.stream.Stream;
  * UP after 1.8 s instead of 2.8 s. A relay does the same with or without it.
  * <p>
  * A JVM archives classes from jars only, so the relay JVMs get the build's class directories as jars (made here), in
- * the same place on the class path. The first test JVM to start a relay makes the jars and the archive (a relay started
- * and stopped once), under a file lock the other test JVMs wait on; later ones find them, or make them again when a
+ * the same place on the class path. The first test JVM to start a relay makes the jars and the archive in the
+ * background (a relay started, given a webhook and stopped: about ten seconds), under a file lock that the other test
+ * JVMs' makers wait on; relays started meanwhile start without it. Later runs find them, or make them again when a
  * class or a dependency changed. If making the archive fails, relays start without it, only slower.
  */
 final class RelayClassData {
@@ -37,51 +42,114 @@ final class RelayClassData {
     private static final Path ARCHIVE = HOME.resolve("relay.jsa");
     private static final Path FINGERPRINT = HOME.resolve("fingerprint");
 
-    private static List<String> options;
+    private static List<String> ready;
+    private static CompletableFuture<List<String>> making;
 
     private RelayClassData() {
     }
 
-    /** The relay JVM's class path option, and the archive's when there is one. */
+    /**
+     * The relay JVM's class path option, and the archive's once it is there. Until then (it is being made, about ten
+     * seconds), relays start without it: no test waits for it.
+     */
     static synchronized List<String> options() {
-        if (options == null) {
-            String classPath = System.getProperty("java.class.path");
-            try {
-                options = prepared(classPath);
-            } catch (Exception | AssertionError failed) {
-                System.err.println("Relays start without a class-data archive: " + failed);
-                options = List.of("-cp", classPath);
-            }
+        if (ready != null) {
+            return ready;
         }
-        return options;
+        String classPath = System.getProperty("java.class.path");
+        if (making == null) {
+            try {
+                Files.createDirectories(HOME);
+                ready = madeAlready(classPath);
+                if (ready != null) {
+                    return ready;
+                }
+            } catch (Exception failed) {
+                System.err.println("Relays start without a class-data archive: " + failed);
+                return ready = List.of("-cp", classPath);
+            }
+            ExecutorService maker = Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, "relay-class-data");
+                thread.setDaemon(true);
+                return thread;
+            });
+            making = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return made(classPath);
+                } catch (Exception | AssertionError failed) {
+                    System.err.println("Relays start without a class-data archive: " + failed);
+                    return List.of("-cp", classPath);
+                }
+            }, maker);
+            maker.shutdown();
+        }
+        if (making.isDone()) {
+            return ready = making.join();
+        }
+        return List.of("-cp", classPath);
     }
 
-    private static List<String> prepared(String classPath) throws Exception {
-        Files.createDirectories(HOME);
+    /** The options once the archive is made (or making it failed). */
+    static List<String> awaitOptions(Duration patience) throws Exception {
+        CompletableFuture<List<String>> pending;
+        synchronized (RelayClassData.class) {
+            options();
+            pending = making;
+        }
+        if (pending != null) {
+            pending.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return options();
+    }
+
+    /** The options, if this build's archive has been made (by this test JVM or another); else null. */
+    private static List<String> madeAlready(String classPath) throws Exception {
+        List<String> entries = List.of(classPath.split(File.pathSeparator));
+        boolean made = Files.exists(ARCHIVE) && Files.exists(FINGERPRINT)
+                       && Files.readString(FINGERPRINT).equals(fingerprint(entries));
+        return made ? withArchive(entries) : null;
+    }
+
+    private static List<String> withArchive(List<String> entries) {
+        return List.of("-cp", jarClassPath(entries), "-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath());
+    }
+
+    /** The class path with each class directory replaced by its jar. */
+    private static String jarClassPath(List<String> entries) {
+        List<String> jarred = new ArrayList<>();
+        for (String entry : entries) {
+            Path path = Path.of(entry);
+            jarred.add(Files.isDirectory(path) ? jarOf(path).toString() : entry);
+        }
+        return String.join(File.pathSeparator, jarred);
+    }
+
+    private static Path jarOf(Path directory) {
+        return HOME.resolve(directory.getFileName() + ".jar").toAbsolutePath();
+    }
+
+    /** Makes the jars and the archive, unless another test JVM has, while holding the lock the others wait on. */
+    private static List<String> made(String classPath) throws Exception {
         try (FileChannel lockFile = FileChannel.open(HOME.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock othersWait = lockFile.lock()) {
+            List<String> already = madeAlready(classPath);
+            if (already != null) {
+                return already;
+            }
             List<String> entries = List.of(classPath.split(File.pathSeparator));
-            List<String> jarred = new ArrayList<>();
+            Files.deleteIfExists(FINGERPRINT);
             for (String entry : entries) {
                 Path path = Path.of(entry);
-                jarred.add(Files.isDirectory(path) ? HOME.resolve(path.getFileName() + ".jar").toAbsolutePath().toString() : entry);
-            }
-            String jarClassPath = String.join(File.pathSeparator, jarred);
-            List<String> withArchive = List.of("-cp", jarClassPath, "-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath());
-            String fingerprint = fingerprint(entries);
-            if (Files.exists(ARCHIVE) && Files.exists(FINGERPRINT) && Files.readString(FINGERPRINT).equals(fingerprint)) {
-                return withArchive;
-            }
-            Files.deleteIfExists(FINGERPRINT);
-            for (int i = 0; i < entries.size(); i++) {
-                Path path = Path.of(entries.get(i));
                 if (Files.isDirectory(path)) {
-                    jar(path, Path.of(jarred.get(i)));
+                    jar(path, jarOf(path));
                 }
             }
-            archive(jarClassPath);
-            Files.writeString(FINGERPRINT, fingerprint);
-            return withArchive;
+            long start = System.nanoTime();
+            archive(jarClassPath(entries));
+            Files.writeString(FINGERPRINT, fingerprint(entries));
+            System.out.printf("Made the class-data archive of the relay JVMs that tests start, in %.1f s%n",
+                    (System.nanoTime() - start) / 1e9);
+            return withArchive(entries);
         }
     }
 
@@ -91,16 +159,22 @@ final class RelayClassData {
         Files.deleteIfExists(made);
         Path work = Files.createTempDirectory("relay-class-data");
         try {
-            List<String> command = RelayProcess.javaCommandWith(List.of("-cp", jarClassPath));
-            command.add("-XX:ArchiveClassesAtExit=" + made.toAbsolutePath());
+            String archiveOption = "-XX:ArchiveClassesAtExit=" + made.toAbsolutePath();
+            // Before the class path, within the part of the command line the system shows of a process (below).
+            List<String> command = RelayProcess.javaCommandWith(List.of(archiveOption, "-cp", jarClassPath));
+            // Never left running behind a test JVM that ends first (a short run of one test), also while it starts.
+            Thread killIt = new Thread(() -> ProcessHandle.current().children()
+                    .filter(child -> child.info().commandLine().orElse("").contains(archiveOption))
+                    .forEach(ProcessHandle::destroyForcibly));
+            Runtime.getRuntime().addShutdownHook(killIt);
             try (RelayProcess relay = RelayProcess.launch(command, work.resolve("data"), "archive", Map.of())) {
-                RawHttp.Answer answer = relay.send("ticket.updated", Samples.bytes("ticket-basic.json"));
-                if (answer.status() != 202) {
-                    throw new IllegalStateException("the archive's relay answered " + answer.raw());
+                train(relay);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(killIt);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs
                 }
-                TestRelay.await("the archive's relay to dispatch its webhook", Duration.ofSeconds(60),
-                        () -> TestRelay.uncheck(() -> relay.metric("tito_webhooks_processed_total") >= 1));
-                relay.terminate(Duration.ofSeconds(60));
             }
             if (!Files.exists(made) || Files.size(made) == 0) {
                 throw new IllegalStateException("the relay wrote no archive");
@@ -113,6 +187,17 @@ final class RelayClassData {
                 }
             }
         }
+    }
+
+    /** A webhook taken and dispatched, so that their classes are in the archive too; then stopped, which writes it. */
+    private static void train(RelayProcess relay) throws Exception {
+        RawHttp.Answer answer = relay.send("ticket.updated", Samples.bytes("ticket-basic.json"));
+        if (answer.status() != 202) {
+            throw new IllegalStateException("the archive's relay answered " + answer.raw());
+        }
+        TestRelay.await("the archive's relay to dispatch its webhook", Duration.ofSeconds(60),
+                () -> TestRelay.uncheck(() -> relay.metric("tito_webhooks_processed_total") >= 1));
+        relay.terminate(Duration.ofSeconds(60));
     }
 
     /** The class directory as a jar, written beside and moved into place. */

@@ -1,6 +1,7 @@
 package titorelay.support;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +15,7 @@ class RelayClassDataTest {
 
     @Test
     void aRelayJvmLoadsTheRelaysClassesFromTheArchive() throws Exception {
+        RelayClassData.awaitOptions(Duration.ofSeconds(120));
         List<String> command = RelayProcess.javaCommand();
         assertTrue(command.stream().anyMatch(option -> option.startsWith("-XX:SharedArchiveFile=")), command.toString());
         command.addAll(List.of("-Xlog:class+load=info", LoadsTheRelaysClasses.class.getName()));
