@@ -18,6 +18,7 @@ class RelayClassDataTest {
         RelayClassData.awaitOptions(Duration.ofSeconds(120));
         List<String> command = RelayProcess.javaCommand();
         assertTrue(command.stream().anyMatch(option -> option.startsWith("-XX:SharedArchiveFile=")), command.toString());
+        command.addAll(RelayProcess.HEAP_AND_COLLECTOR);
         command.addAll(List.of("-Xlog:class+load=info", LoadsTheRelaysClasses.class.getName()));
         Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
         String log = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
