@@ -105,9 +105,11 @@ final class RelayClassData {
     /** The options, if this build's archive has been made (by this test JVM or another); else null. */
     private static List<String> madeAlready(String classPath) throws Exception {
         List<String> entries = List.of(classPath.split(File.pathSeparator));
-        boolean made = Files.exists(ARCHIVE) && Files.exists(FINGERPRINT)
-                       && Files.readString(FINGERPRINT).equals(fingerprint(entries));
-        return made ? withArchive(entries) : null;
+        return isMade(fingerprint(entries)) ? withArchive(entries) : null;
+    }
+
+    private static boolean isMade(String fingerprint) throws IOException {
+        return Files.exists(ARCHIVE) && Files.exists(FINGERPRINT) && Files.readString(FINGERPRINT).equals(fingerprint);
     }
 
     private static List<String> withArchive(List<String> entries) {
@@ -132,11 +134,11 @@ final class RelayClassData {
     private static List<String> made(String classPath) throws Exception {
         try (FileChannel lockFile = FileChannel.open(HOME.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock othersWait = lockFile.lock()) {
-            List<String> already = madeAlready(classPath);
-            if (already != null) {
-                return already;
-            }
             List<String> entries = List.of(classPath.split(File.pathSeparator));
+            String fingerprint = fingerprint(entries);
+            if (isMade(fingerprint)) {
+                return withArchive(entries);
+            }
             Files.deleteIfExists(FINGERPRINT);
             for (String entry : entries) {
                 Path path = Path.of(entry);
@@ -146,7 +148,7 @@ final class RelayClassData {
             }
             long start = System.nanoTime();
             archive(jarClassPath(entries));
-            Files.writeString(FINGERPRINT, fingerprint(entries));
+            Files.writeString(FINGERPRINT, fingerprint);
             System.out.printf("Made the class-data archive of the relay JVMs that tests start, in %.1f s%n",
                     (System.nanoTime() - start) / 1e9);
             return withArchive(entries);
