@@ -106,10 +106,15 @@ class CrashLoopTest {
                 assertTrue(emails.keySet().containsAll(scenario.emailed));
                 // SMTP cannot be undone or asked: a kill in the instant between the server accepting an email and
                 // the relay recording it sends that email again after the restart, with the same Message-ID (so
-                // mail programs show it once). Only that may repeat, and at most once per kill.
+                // mail programs show it once). Only that may repeat, and at most once per kill: the copies beyond the
+                // first, over all emails, are at most the kills. (Two kills can each fall in that instant of the same
+                // email, the second one while it is sent again after the first restart: a CI run saw one email
+                // three times, beside another twice.)
                 List<Integer> repeated = emails.values().stream().filter(n -> n > 1).toList();
-                System.out.printf("CrashLoopTest: %d email(s) received twice (same Message-ID)%n", repeated.size());
-                assertTrue(repeated.stream().allMatch(n -> n == 2) && repeated.size() <= KILLS,
+                int extraCopies = repeated.stream().mapToInt(n -> n - 1).sum();
+                System.out.printf("CrashLoopTest: %d email(s) received more than once (same Message-ID), %d extra"
+                                  + " cop(ies) in all%n", repeated.size(), extraCopies);
+                assertTrue(extraCopies <= KILLS,
                         "an email repeats only across a kill, at most once per kill: " + repeated);
                 assertTrue(last.health().contains("No dead letters"), last.health());
             }
