@@ -1,9 +1,16 @@
 package titorelay.support;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import jakarta.mail.internet.MimeMessage;
 import titorelay.sheets.SheetsEmulator;
@@ -57,5 +64,66 @@ public final class Observed {
             counts.merge(message.getMessageID(), 1, Integer::sum);
         }
         return counts;
+    }
+
+    /** GreenMail's trace line: "Received: from 127.0.0.1 (HELO data-run3); Mon Dec 07 ...". */
+    private static final Pattern GREETING = Pattern.compile("\\(HELO ([^)]*)\\)");
+
+    /**
+     * Message-ID → the relay run that sent each copy, in the order the SMTP server received them: the name the
+     * run greeted the server with ({@link RelayProcess#name()}), which GreenMail writes into the Received header.
+     */
+    public static Map<String, List<String>> sendersByMessageId(MimeMessage[] received) throws Exception {
+        Map<String, List<String>> senders = new LinkedHashMap<>();
+        for (MimeMessage message : received) {
+            String sender = null;
+            for (String trace : message.getHeader("Received") == null ? new String[0] : message.getHeader("Received")) {
+                Matcher greeting = GREETING.matcher(trace);
+                if (greeting.find()) {
+                    sender = greeting.group(1);
+                }
+            }
+            if (sender == null) {
+                throw new AssertionError("no sender in the Received header of " + message.getMessageID());
+            }
+            senders.computeIfAbsent(message.getMessageID(), id -> new ArrayList<>()).add(sender);
+        }
+        return senders;
+    }
+
+    /**
+     * The one repeat SMTP leaves possible, and nothing more: an email sent again because a kill fell between the
+     * server accepting it and the relay recording it. Fails unless every copy of an email but its last was sent by
+     * a run that was killed afterwards, no run sent an email twice, and no killed run accounts for copies of two
+     * emails (a relay sends one email at a time, so one kill falls in one email's instant). Returns the senders of
+     * the emails received more than once.
+     */
+    public static Map<String, List<String>> assertRepeatsOnlyAcrossKills(Map<String, List<String>> senders,
+            Collection<String> killedRuns) {
+        Map<String, String> explainedBy = new HashMap<>(); // a killed run → the email whose repeat it explains
+        Map<String, List<String>> repeated = new TreeMap<>();
+        for (Map.Entry<String, List<String>> email : senders.entrySet()) {
+            List<String> runs = email.getValue();
+            if (runs.size() == 1) {
+                continue;
+            }
+            repeated.put(email.getKey(), runs);
+            Set<String> distinct = new HashSet<>(runs);
+            if (distinct.size() != runs.size()) {
+                throw new AssertionError(email.getKey() + " sent more than once by one run, without a kill between: " + runs);
+            }
+            for (String run : runs.subList(0, runs.size() - 1)) {
+                if (!killedRuns.contains(run)) {
+                    throw new AssertionError(email.getKey() + " sent again after a copy from " + run
+                                             + ", which was not killed: " + runs);
+                }
+                String earlier = explainedBy.putIfAbsent(run, email.getKey());
+                if (earlier != null) {
+                    throw new AssertionError("one kill of " + run + " would explain repeats of two emails, "
+                                             + earlier + " and " + email.getKey() + ": " + runs);
+                }
+            }
+        }
+        return repeated;
     }
 }

@@ -25,12 +25,14 @@ public final class RelayProcess implements AutoCloseable {
     private static final Duration STARTUP_PATIENCE = Duration.ofSeconds(90);
 
     private final Process process;
+    private final String name;
     private final Path log;
     private final int port;
     private final int managementPort;
 
-    private RelayProcess(Process process, Path log, int port, int managementPort) {
+    private RelayProcess(Process process, String name, Path log, int port, int managementPort) {
         this.process = process;
+        this.name = name;
         this.log = log;
         this.port = port;
         this.managementPort = managementPort;
@@ -73,7 +75,11 @@ public final class RelayProcess implements AutoCloseable {
 
     private static RelayProcess launch(List<String> command, Path dataDir, String logName,
             Map<String, String> overrides, int port, int managementPort) throws Exception {
+        String name = (dataDir.getFileName() + "-" + logName).replaceAll("[^A-Za-z0-9.-]", "-");
         command.addAll(List.of(
+                // The name this run greets the SMTP server with (EHLO; camel-mail starts from the system properties):
+                // the server writes it into each email's Received header, so a test can tell which run sent a copy.
+                "-Dmail.smtp.localhost=" + name,
                 "-Dcamel.server.port=" + port,
                 "-Dcamel.management.port=" + managementPort,
                 "-Drelay.data-dir=" + dataDir,
@@ -88,7 +94,7 @@ public final class RelayProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        RelayProcess relay = new RelayProcess(process, log, port, managementPort);
+        RelayProcess relay = new RelayProcess(process, name, log, port, managementPort);
         try {
             relay.awaitHealthy(STARTUP_PATIENCE);
         } catch (Exception | AssertionError notHealthy) {
@@ -159,6 +165,11 @@ public final class RelayProcess implements AutoCloseable {
                 .header("Tito-Signature", TitoSignature.sign(TestRelay.TOKEN, body))
                 .body(body)
                 .send(port);
+    }
+
+    /** This run's name: its data folder's and log's, e.g. "data-run3"; also its SMTP greeting (EHLO). */
+    public String name() {
+        return name;
     }
 
     public int port() {
