@@ -57,7 +57,7 @@ final class RefusedBatch<T> {
         if (part != null) {
             part.split().oneHalfRefused = true;
         }
-        if (batch.size() == 1 || bothHalvesRefused) {
+        if (batch.size() <= 1 || bothHalvesRefused) { // (an empty batch has nothing to halve: it would never end)
             return batch;
         }
         Split split = new Split();

@@ -39,13 +39,16 @@ final class SheetBook {
 
     private static final class TabState {
         final Tab config;
+        /** The tab's title in the spreadsheet: the configured name, or an existing tab's spelling of it in other case. */
+        final String title;
         final TabRows rows = new TabRows();
         final Map<String, Set<String>> dirty = new LinkedHashMap<>();
         final Set<String> extraColumns = new LinkedHashSet<>();
         List<String> header = List.of();
 
-        TabState(Tab config) {
+        TabState(Tab config, String title) {
             this.config = config;
+            this.title = title;
         }
     }
 
@@ -61,14 +64,22 @@ final class SheetBook {
     void load(Spreadsheet sheet) throws IOException {
         tabs.clear();
         List<String> existing = sheet.tabs();
-        List<String> missing = columns.tabs().stream().map(Tab::name).filter(t -> !existing.contains(t)).toList();
+        List<String> titles = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Tab config : columns.tabs()) {
+            String title = titleOf(config.name(), existing);
+            titles.add(title == null ? config.name() : title);
+            if (title == null) {
+                missing.add(config.name());
+            }
+        }
         if (!missing.isEmpty()) {
             sheet.addTabs(missing);
         }
-        List<List<List<String>>> grids = sheet.read(columns.tabs().stream().<SheetRange>map(t -> new SheetRange.WholeTab(t.name())).toList());
+        List<List<List<String>>> grids = sheet.read(titles.stream().<SheetRange>map(SheetRange.WholeTab::new).toList());
         for (int i = 0; i < columns.tabs().size(); i++) {
             Tab config = columns.tabs().get(i);
-            TabState state = new TabState(config);
+            TabState state = new TabState(config, titles.get(i));
             List<List<String>> grid = grids.get(i);
             List<String> header = grid.isEmpty() ? List.of() : grid.get(0);
             state.header = header;
@@ -88,6 +99,18 @@ final class SheetBook {
             tabs.put(config.name(), state);
         }
         loaded = true;
+    }
+
+    /**
+     * The existing tab that is the configured one: of the same name, else of the same name in other case. Google
+     * takes "tickets" and "Tickets" for one name (it refuses to add the second), and an organizer may have made the
+     * tab by hand in lower case.
+     */
+    private static String titleOf(String name, List<String> existing) {
+        if (existing.contains(name)) {
+            return name;
+        }
+        return existing.stream().filter(title -> title.equalsIgnoreCase(name)).findFirst().orElse(null);
     }
 
     /** Forget everything (after a permanent error): the next write starts with a fresh {@link #load}. */
@@ -158,7 +181,7 @@ final class SheetBook {
         // One read: each tab's header row, and its key column where it was last seen (again if it has moved).
         List<SheetRange> ranges = new ArrayList<>();
         for (TabState tab : pending) {
-            ranges.add(new SheetRange.Row(tab.config.name(), 1));
+            ranges.add(new SheetRange.Row(tab.title, 1));
             ranges.add(keyColumnRange(tab, tab.header));
         }
         List<List<List<String>>> read = sheet.read(ranges);
@@ -217,7 +240,7 @@ final class SheetBook {
     }
 
     private static SheetRange keyColumnRange(TabState tab, List<String> header) {
-        return new SheetRange.Column(tab.config.name(), Math.max(header.indexOf(tab.config.key()), 0));
+        return new SheetRange.Column(tab.title, Math.max(header.indexOf(tab.config.key()), 0));
     }
 
     /** Adds the managed columns the header lacks after its last used cell, and returns the header cells to write. */
@@ -239,7 +262,7 @@ final class SheetBook {
         }
         int start = header.size();
         header.addAll(added);
-        return List.of(new CellRange(tab.config.name(), 1, start, added));
+        return List.of(new CellRange(tab.title, 1, start, added));
     }
 
     private static List<CellRange> cellRuns(TabState tab, List<String> header, String key, int rowNumber,
@@ -257,7 +280,7 @@ final class SheetBook {
         int previous = -2;
         for (int index : indexes) {
             if (index != previous + 1 && !values.isEmpty()) {
-                runs.add(new CellRange(tab.config.name(), rowNumber, runStart, values));
+                runs.add(new CellRange(tab.title, rowNumber, runStart, values));
                 values = new ArrayList<>();
             }
             if (values.isEmpty()) {
@@ -268,7 +291,7 @@ final class SheetBook {
             previous = index;
         }
         if (!values.isEmpty()) {
-            runs.add(new CellRange(tab.config.name(), rowNumber, runStart, values));
+            runs.add(new CellRange(tab.title, rowNumber, runStart, values));
         }
         return runs;
     }

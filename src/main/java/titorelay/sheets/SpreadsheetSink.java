@@ -192,6 +192,9 @@ public final class SpreadsheetSink extends ServiceSupport {
                 awaitFirstArrival();
                 continue;
             }
+            // Only a write Google refuses says something about the webhooks' rows; a 400 to reading the sheet or adding
+            // its tabs does not, and no part of the batch would fare better (it is then a permanent error).
+            boolean writing = false;
             try {
                 long term = ownership.term();
                 if (term != bookTerm && batch.isEmpty() && !refused.hasParts()) {
@@ -215,6 +218,7 @@ public final class SpreadsheetSink extends ServiceSupport {
                 if (!cells.isEmpty()) {
                     // Only while what it dispatches is still this relay's: never beside another relay's writes.
                     ownership.confirm();
+                    writing = true;
                     sheet.write(cells);
                 }
                 book.written();
@@ -248,7 +252,7 @@ public final class SpreadsheetSink extends ServiceSupport {
                     if (!book.isLoaded()) {
                         continue; // the batch is applied once the sheet could be read
                     }
-                } else if (SpreadsheetException.isBadRequest(failure)) {
+                } else if (writing && SpreadsheetException.isBadRequest(failure)) {
                     book.reset(); // only what is written next is applied again
                     failRefused(failure, batch);
                     batch = new ArrayList<>();

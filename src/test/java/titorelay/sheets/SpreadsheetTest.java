@@ -31,7 +31,7 @@ class SpreadsheetTest {
     static final List<String> REGISTRATION_COLUMNS = List.of("Slug", "Reference", "State", "Name", "Email", "Total",
             "Currency", "Paid", "Tickets", "Event", "Updated at");
     private static final Duration PATIENCE = Duration.ofSeconds(30);
-    private static final String SPREADSHEET = "tito-test-sheet";
+    static final String SPREADSHEET = "tito-test-sheet";
 
     @TempDir
     Path work;
