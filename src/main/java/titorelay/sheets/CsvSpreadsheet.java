@@ -48,7 +48,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
     public synchronized void addTabs(List<String> titles) throws IOException {
         Files.createDirectories(directory);
         for (String title : titles) {
-            tabs.put(title, CsvTabFile.rewrite(file(title), List.of(), 0));
+            tabs.put(title, CsvTabFile.rewrite(file(title), List.of(), 0, false));
         }
     }
 

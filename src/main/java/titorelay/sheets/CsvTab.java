@@ -13,11 +13,13 @@ import java.util.List;
  * @param width     the widest row: every line is padded to it
  * @param modified  the file's modification time when it was last read or written
  * @param size      the file's size then
+ * @param bom       whether the file starts with UTF-8's byte-order mark (Excel's "CSV UTF-8" writes one, and reads the
+ *                  file as UTF-8 only with it): it is no part of the first cell, and the file keeps it when written
  */
-record CsvTab(List<String[]> rows, long[] lineEnds, int width, FileTime modified, long size) {
+record CsvTab(List<String[]> rows, long[] lineEnds, int width, FileTime modified, long size, boolean bom) {
 
     /** Where row {@code index}'s line starts in the file (only with {@link #lineEnds}). */
     long lineStart(int index) {
-        return index == 0 ? 0 : lineEnds[index - 1];
+        return index == 0 ? CsvTabFile.prefixLength(bom) : lineEnds[index - 1];
     }
 }

@@ -78,7 +78,7 @@ final class CsvTabEdit {
         int width = width();
         int kept = before.rows().size();
         if (before.lineEnds() == null || width != before.width() || rows.size() < kept || kept == 0) {
-            return CsvTabFile.rewrite(file, rows, width);
+            return CsvTabFile.rewrite(file, rows, width, before.bom());
         }
         if (changed.nextSetBit(0) >= kept) {
             return CsvTabFile.append(file, before, rows, width);

@@ -35,6 +35,11 @@ final class CsvTabFile {
 
     private static final Logger LOG = LoggerFactory.getLogger(CsvTabFile.class);
     private static final String[] NO_CELLS = new String[0];
+    /**
+     * UTF-8's byte-order mark. Excel's "CSV UTF-8" starts the file with it, and reads a file as UTF-8 only when it
+     * does: a file that has it keeps it, and one that does not never gains it.
+     */
+    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
     private CsvTabFile() {
     }
@@ -47,6 +52,8 @@ final class CsvTabFile {
     static CsvTab read(Path file) throws IOException {
         FileTime modified = Files.readAttributes(file, BasicFileAttributes.class).lastModifiedTime();
         byte[] bytes = Files.readAllBytes(file);
+        boolean bom = Arrays.equals(BOM, 0, BOM.length, bytes, 0, Math.min(BOM.length, bytes.length));
+        int start = prefixLength(bom); // the mark is not part of the first cell: the key column is found by its name
         int complete = endOfLastLine(bytes);
         if (complete == 0) {
             complete = bytes.length; // no line break at all: a one-line file typed by hand (or with CR line ends)
@@ -57,7 +64,7 @@ final class CsvTabFile {
         List<String[]> rows = new ArrayList<>();
         SharedValues<Integer> values = new SharedValues<>();
         try (CSVParser parser = CSVFormat.RFC4180.parse(
-                new StringReader(new String(bytes, 0, complete, StandardCharsets.UTF_8)))) {
+                new StringReader(new String(bytes, start, complete - start, StandardCharsets.UTF_8)))) {
             for (CSVRecord record : parser) {
                 String[] cells = record.values();
                 String[] row = new String[usedWidth(cells)];
@@ -71,17 +78,26 @@ final class CsvTabFile {
             rows.remove(rows.size() - 1);
         }
         int width = widthOf(rows);
-        long[] lineEnds = complete == bytes.length ? lineEnds(rows, width, bytes) : null;
-        return new CsvTab(rows, lineEnds, width, modified, bytes.length);
+        long[] lineEnds = complete == bytes.length ? lineEnds(rows, width, bytes, start) : null;
+        return new CsvTab(rows, lineEnds, width, modified, bytes.length, bom);
     }
 
-    /** Every row written anew, into a hidden file renamed over the tab's file. */
-    static CsvTab rewrite(Path file, List<String[]> rows, int width) throws IOException {
+    /** How many bytes come before the first row's line: the byte-order mark's, if the file has one. */
+    static int prefixLength(boolean bom) {
+        return bom ? BOM.length : 0;
+    }
+
+    /**
+     * Every row written anew, into a hidden file renamed over the tab's file; first the byte-order mark if {@code bom}
+     * (the file being replaced had one).
+     */
+    static CsvTab rewrite(Path file, List<String[]> rows, int width, boolean bom) throws IOException {
         Path hidden = hidden(file);
         long[] lineEnds = new long[rows.size()];
         try (FileChannel target = create(hidden)) {
             ByteArrayOutputStream lines = new ByteArrayOutputStream(1 << 16);
-            long offset = 0;
+            lines.write(BOM, 0, prefixLength(bom));
+            long offset = prefixLength(bom);
             for (int i = 0; i < rows.size(); i++) {
                 byte[] line = line(rows.get(i), width);
                 lines.write(line);
@@ -93,7 +109,7 @@ final class CsvTabFile {
             }
             writeAll(target, lines);
         }
-        return renamed(hidden, file, rows, lineEnds, width);
+        return renamed(hidden, file, rows, lineEnds, width, bom);
     }
 
     /**
@@ -106,9 +122,10 @@ final class CsvTabFile {
         int kept = before.rows().size();
         try (FileChannel source = FileChannel.open(file, StandardOpenOption.READ); FileChannel target = create(hidden)) {
             ByteArrayOutputStream lines = new ByteArrayOutputStream(1 << 16);
-            long copyFrom = 0; // the first unchanged byte of the tab's file not yet copied
-            long copyTo = 0;
-            long offset = 0;
+            lines.write(BOM, 0, prefixLength(before.bom())); // written anew, so that the lines copied start after it
+            long copyFrom = prefixLength(before.bom()); // the first unchanged byte of the tab's file not yet copied
+            long copyTo = copyFrom;
+            long offset = copyFrom;
             for (int i = 0; i < rows.size(); i++) {
                 if (i < kept && !changed.get(i)) {
                     if (copyTo != before.lineStart(i)) {
@@ -133,7 +150,7 @@ final class CsvTabFile {
             writeAll(target, lines);
             copy(source, copyFrom, copyTo, target);
         }
-        return renamed(hidden, file, rows, lineEnds, width);
+        return renamed(hidden, file, rows, lineEnds, width, before.bom());
     }
 
     /**
@@ -157,7 +174,7 @@ final class CsvTabFile {
                 position += channel.write(buffer, position);
             }
         }
-        return written(file, rows, lineEnds, width);
+        return written(file, rows, lineEnds, width, before.bom());
     }
 
     /** One row as a CSV line (its line break included), padded to the tab's width, formulas guarded. */
@@ -207,9 +224,9 @@ final class CsvTabFile {
     }
 
     /** Where each row's line ends, if the file is exactly these rows as the relay writes them; else null. */
-    private static long[] lineEnds(List<String[]> rows, int width, byte[] bytes) {
+    private static long[] lineEnds(List<String[]> rows, int width, byte[] bytes, int start) {
         long[] lineEnds = new long[rows.size()];
-        int offset = 0;
+        int offset = start;
         for (int i = 0; i < rows.size(); i++) {
             byte[] line = line(rows.get(i), width);
             int end = offset + line.length;
@@ -250,17 +267,18 @@ final class CsvTabFile {
         }
     }
 
-    private static CsvTab renamed(Path hidden, Path file, List<String[]> rows, long[] lineEnds, int width)
-            throws IOException {
+    private static CsvTab renamed(Path hidden, Path file, List<String[]> rows, long[] lineEnds, int width,
+            boolean bom) throws IOException {
         Files.move(hidden, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return written(file, rows, lineEnds, width);
+        return written(file, rows, lineEnds, width, bom);
     }
 
     /** The tab as just written; if the file is not the size written (someone wrote meanwhile), it is read again next. */
-    private static CsvTab written(Path file, List<String[]> rows, long[] lineEnds, int width) throws IOException {
+    private static CsvTab written(Path file, List<String[]> rows, long[] lineEnds, int width, boolean bom)
+            throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        long size = lineEnds.length == 0 ? 0 : lineEnds[lineEnds.length - 1];
+        long size = lineEnds.length == 0 ? prefixLength(bom) : lineEnds[lineEnds.length - 1];
         FileTime modified = attributes.size() == size ? attributes.lastModifiedTime() : null;
-        return new CsvTab(rows, lineEnds, width, modified, size);
+        return new CsvTab(rows, lineEnds, width, modified, size, bom);
     }
 }

@@ -1,6 +1,8 @@
 package titorelay.sheets;
 
+import java.io.ByteArrayOutputStream;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import titorelay.Timestamps;
 import titorelay.sheets.SheetColumns.RowChange;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -77,8 +81,12 @@ class CsvTabFileTest {
 
     /** The file parsed by a CSV reader, each cell's guarding apostrophe removed, rows padded to the widest. */
     private List<List<String>> csv() throws Exception {
+        return csv(Files.readString(file(), StandardCharsets.UTF_8));
+    }
+
+    private static List<List<String>> csv(String text) throws Exception {
         List<List<String>> grid = new ArrayList<>();
-        try (Reader reader = Files.newBufferedReader(file(), StandardCharsets.UTF_8)) {
+        try (Reader reader = new StringReader(text)) {
             for (CSVRecord record : CSVFormat.RFC4180.parse(reader)) {
                 List<String> row = new ArrayList<>();
                 record.forEach(cell -> row.add(cell.startsWith("'=") ? cell.substring(1) : cell));
@@ -246,6 +254,52 @@ class CsvTabFileTest {
     private static RowChange change(String slug, String name) {
         return new RowChange(TAB, slug, Map.of("Slug", slug, "Name", name, "Updated at", "2022-03-26T08:00:00Z"),
                 Map.of(), Timestamps.parse("2022-03-26T08:00:00Z"));
+    }
+
+    /** UTF-8's byte-order mark, as Excel's "CSV UTF-8" starts a file. */
+    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+    /** The file after its byte-order mark, which must still be first, parsed as {@link #csv()} parses it. */
+    private List<List<String>> csvAfterTheByteOrderMark(String after) throws Exception {
+        byte[] bytes = Files.readAllBytes(file());
+        assertArrayEquals(BOM, Arrays.copyOf(bytes, BOM.length), "the byte-order mark still first, " + after);
+        return csv(new String(bytes, BOM.length, bytes.length - BOM.length, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A file saved with a byte-order mark, its lines otherwise as the relay writes them: the mark is not part of the
+     * header's first cell, and each way of writing (appending, replacing with unchanged lines copied, rewriting
+     * whole) keeps it first.
+     */
+    @Test
+    void aByteOrderMarkIsNotPartOfTheFirstCellAndStaysFirstWhateverTheWrite() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (String[] row : List.of(new String[] {"Slug", "Reference", "State", "Name", "Email"}, ticket(1, 0),
+                ticket(2, 0))) {
+            CSVFormat.RFC4180.printRecord(text, (Object[]) row);
+            expected.add(new ArrayList<>(List.of(row)));
+        }
+        ByteArrayOutputStream saved = new ByteArrayOutputStream();
+        saved.write(BOM);
+        saved.write(text.toString().getBytes(StandardCharsets.UTF_8));
+        Files.write(file(), saved.toByteArray());
+
+        assertEquals(expected, sheet.read(List.of(new SheetRange.WholeTab(TAB))).get(0), "Slug, without the mark");
+
+        Object inode = inode();
+        sheet.write(List.of(cells(4, ticket(3, 0))));
+        assertEquals(inode, inode(), "a row added after the last is appended to the same file");
+        assertEquals(expectedFile(), csvAfterTheByteOrderMark("after a row was appended"));
+
+        sheet.write(List.of(cells(3, ticket(2, 1)))); // same width: the other lines copied as they are
+        assertEquals(expectedFile(), csvAfterTheByteOrderMark("after a row was changed"));
+
+        sheet.write(List.of(new CellRange(TAB, 2, 5, List.of("a note")))); // wider: every line written anew
+        expected.get(1).add("a note");
+        assertEquals(expectedFile(), csvAfterTheByteOrderMark("after the file was rewritten"));
+
+        assertEquals(expected, new CsvSpreadsheet(directory).read(List.of(new SheetRange.WholeTab(TAB))).get(0),
+                "read again from the file alone (a restart), the first cell is Slug");
     }
 
     @Test
