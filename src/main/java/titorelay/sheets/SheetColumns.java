@@ -53,6 +53,8 @@ public final class SheetColumns {
     private static final Map<String, String[]> ALTERNATIVES = new ConcurrentHashMap<>();
     /** Each path of an alternative split into its fields once (as bounded: the file's sources). */
     private static final Map<String, String[]> FIELDS = new ConcurrentHashMap<>();
+    /** Added to a question's title when the title is a column the tab's configuration manages. */
+    private static final String QUESTION_SUFFIX = " (question)";
     /** Past this many webhook names, which rules match a name is worked out on each webhook instead of kept. */
     private static final int NAMES_KEPT = 256;
 
@@ -129,7 +131,7 @@ public final class SheetColumns {
             for (Rule rule : matching.get(t)) {
                 if (rule.each() == null) {
                     matched = true;
-                    fillFrom(rule, payload, payload, set, fill);
+                    fillFrom(tab, rule, payload, payload, set, fill);
                 }
             }
             if (matched) {
@@ -140,7 +142,7 @@ public final class SheetColumns {
                     for (JsonNode element : at(payload, rule.each())) {
                         Map<String, String> elementSet = new LinkedHashMap<>();
                         Map<String, String> elementFill = new LinkedHashMap<>();
-                        fillFrom(rule, element, payload, elementSet, elementFill);
+                        fillFrom(tab, rule, element, payload, elementSet, elementFill);
                         change(tab, elementSet, elementFill).ifPresent(changes::add);
                     }
                 }
@@ -162,14 +164,29 @@ public final class SheetColumns {
         return matching;
     }
 
-    private static void fillFrom(Rule rule, JsonNode node, JsonNode webhook, Map<String, String> set,
+    private static void fillFrom(Tab tab, Rule rule, JsonNode node, JsonNode webhook, Map<String, String> set,
             Map<String, String> fill) {
         rule.set().forEach((column, source) -> read(node, webhook, source).ifPresent(v -> set.put(column, v)));
         rule.fill().forEach((column, source) -> read(node, webhook, source).ifPresent(v -> fill.put(column, v)));
         set.putAll(rule.value());
         if (rule.questions() != null) {
-            set.putAll(answers(node.path(rule.questions())));
+            answers(node.path(rule.questions()))
+                    .forEach((title, answer) -> set.put(questionColumn(tab, title), answer));
         }
+    }
+
+    /**
+     * The column of a question's answers: headed by its title, unless the tab's configuration manages a column of that
+     * name. A ticket question titled "State" (an address) or "Email" must not replace the ticket's own State or Email,
+     * and one titled "Slug" must not move the row to another key: such a question gets its own column, its title
+     * followed by " (question)" (again, in the unlikely case that this too names a managed column).
+     */
+    private static String questionColumn(Tab tab, String title) {
+        String column = title;
+        while (tab.columns().contains(column)) {
+            column += QUESTION_SUFFIX;
+        }
+        return column;
     }
 
     /** The change to the row of these cells' key; none without a key. */
