@@ -132,11 +132,13 @@ final class SheetBook {
         TabRows rows = tab.rows;
         String key = change.key();
         String updatedAtColumn = tab.config.updatedAt();
+        boolean sameTime = false;
         if (rows.contains(key) && change.updatedAt() != null && updatedAtColumn != null) {
             Instant current = Timestamps.parse(rows.get(key, updatedAtColumn));
             if (current != null && change.updatedAt().isBefore(current)) {
                 return false;
             }
+            sameTime = current != null && change.updatedAt().equals(current);
         }
         if (!rows.contains(key)) {
             rows.add(key);
@@ -144,6 +146,9 @@ final class SheetBook {
             rows.set(key, tab.config.key(), key);
         }
         for (Map.Entry<String, String> cell : change.set().entrySet()) {
+            if (sameTime && goesBack(tab.config.progress().get(cell.getKey()), rows.get(key, cell.getKey()), cell.getValue())) {
+                continue; // Tito sent both in one second (finished and completed, say): the later state stays
+            }
             if (!Objects.equals(rows.get(key, cell.getKey()), cell.getValue())) {
                 rows.set(key, cell.getKey(), cell.getValue());
                 markDirty(tab, key, cell.getKey());
@@ -157,6 +162,11 @@ final class SheetBook {
             }
         }
         return true;
+    }
+
+    /** Whether {@code value} comes before {@code current} in the column's progress (both in it). */
+    private static boolean goesBack(List<String> progress, String current, String value) {
+        return progress != null && progress.indexOf(value) >= 0 && progress.indexOf(value) < progress.indexOf(current);
     }
 
     private static void markDirty(TabState tab, String key, String column) {

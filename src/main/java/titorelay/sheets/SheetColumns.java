@@ -26,9 +26,13 @@ import titorelay.Timestamps;
  */
 public final class SheetColumns {
 
-    /** One tab: its key column, the columns the relay manages, and the rules that fill them. */
+    /**
+     * One tab: its key column, the columns the relay manages, and the rules that fill them. {@code progress} gives,
+     * for some columns, the order their values come in (a registration is finished, then completed, then
+     * cancelled): between two changes of the same Updated at, which arrived last cannot say which is newer.
+     */
     public record Tab(String name, String key, String updatedAt, Set<String> timestamps, List<String> columns,
-            List<Rule> rules) {
+            List<Rule> rules, Map<String, List<String>> progress) {
     }
 
     /**
@@ -101,7 +105,12 @@ public final class SheetColumns {
             if (tab.get("timestamps") != null) {
                 asList(tab.get("timestamps"), name + ".timestamps").forEach(t -> timestamps.add(t.toString()));
             }
-            tabs.add(new Tab(name, key, (String) tab.get("updated-at"), timestamps, columns, rules));
+            Map<String, List<String>> progress = new LinkedHashMap<>();
+            if (tab.get("progress") != null) {
+                asMap(tab.get("progress"), name + ".progress").forEach((column, values) -> progress.put(column,
+                        asList(values, name + ".progress." + column).stream().map(Object::toString).toList()));
+            }
+            tabs.add(new Tab(name, key, (String) tab.get("updated-at"), timestamps, columns, rules, progress));
         }
         return new SheetColumns(tabs);
     }

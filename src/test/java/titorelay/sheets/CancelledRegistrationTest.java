@@ -80,7 +80,7 @@ class CancelledRegistrationTest {
     }
 
     /** The CSV as a spreadsheet program reads it: each row by its Slug, each cell by its column's header. */
-    private static Map<String, Map<String, String>> rowsBySlug(Path file) throws Exception {
+    static Map<String, Map<String, String>> rowsBySlug(Path file) throws Exception {
         Map<String, Map<String, String>> rows = new HashMap<>();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (CSVRecord record : CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(reader)) {
