@@ -23,6 +23,7 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.storage.Fsync;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -173,6 +174,7 @@ final class CsvTabFile {
             for (long position = before.size(); buffer.hasRemaining(); ) {
                 position += channel.write(buffer, position);
             }
+            channel.force(false); // on the disk before dispatch counts these rows done and lets the journal go
         }
         return written(file, rows, lineEnds, width, before.bom());
     }
@@ -269,7 +271,13 @@ final class CsvTabFile {
 
     private static CsvTab renamed(Path hidden, Path file, List<String[]> rows, long[] lineEnds, int width,
             boolean bom) throws IOException {
+        // The new file's bytes on the disk before its name replaces the old one's, and the name before dispatch
+        // counts the rows done and lets the journal go: a power cut then leaves the old tab or the new, whole.
+        try (FileChannel written = FileChannel.open(hidden, StandardOpenOption.WRITE)) {
+            written.force(false);
+        }
         Files.move(hidden, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Fsync.directory(file.getParent());
         return written(file, rows, lineEnds, width, bom);
     }
 
