@@ -56,8 +56,7 @@ public final class InboxWiring implements CamelConfiguration {
             waitingInInbox = journal::isWaiting;
         }
         DeliveriesInFlight inFlight = new DeliveriesInFlight();
-
-        registry.bind("deliveriesInFlight", inFlight);
+        registry.bind("claimInFlight", inFlight.claim());
         registry.bind("forgetInFlight", inFlight.forget());
 
         registry.bind("recordDeadLetter", new RecordDeadLetter());
