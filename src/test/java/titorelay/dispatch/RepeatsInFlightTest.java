@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static titorelay.support.TestRelay.await;
 
 /**
- * Three copies of one delivery through the real routes, the second arriving while the first is still being dispatched:
- * whatever becomes of the second (dropped as a repeat, or failed into a dead letter), the first stays in flight and
- * the third is dropped too, so the delivery reaches its sink once. The first copy is held in the spreadsheet sink as a
+ * Three copies of one delivery through the real routes, the second arriving while the first is still being dispatched
+ * or after it was: whatever becomes of the second (dropped as a repeat, or failed into a dead letter), the first stays
+ * in flight, or recorded as done, and the third is dropped too, so the delivery reaches its sink once. The first copy is held in the spreadsheet sink as a
  * batch waiting to be written holds it: without holding dispatch's thread, which goes on to the next copies.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -86,12 +86,8 @@ class RepeatsInFlightTest {
         await("the first copy held in the spreadsheet sink", PATIENCE, () -> arrivals(key) == 1);
         assertEquals(202, relay.send(NAME, body).status());
         await("the second copy dropped as a repeat", PATIENCE, () -> duplicates() == duplicates + 1);
-        assertEquals(202, relay.send(NAME, body).status());
 
-        await("the third copy dropped, or at the sheet", PATIENCE,
-                () -> duplicates() == duplicates + 2 || arrivals(key) > 1);
-        assertEquals(1, arrivals(key), "only the first copy reached the sheet");
-        assertEquals(duplicates + 2, duplicates());
+        assertThirdCopyDropped(body, duplicates + 2);
         releaseHeld(key);
         await("the first copy done, and nothing left in the inbox", PATIENCE,
                 () -> processed() == processed + 1 && relay.inbox().isEmpty());
@@ -103,27 +99,58 @@ class RepeatsInFlightTest {
         byte[] body = uniqueTicket("dead-letter");
         String key = DeliveryKeys.key(NAME, body);
         holding.add(key);
-        dropFails.add(key);
-        int deadLetters = relay.deadLetters().size();
-        int failedDrops = dropsFailed.get();
         double processed = processed();
         double duplicates = duplicates();
 
         assertEquals(202, relay.send(NAME, body).status());
         await("the first copy held in the spreadsheet sink", PATIENCE, () -> arrivals(key) == 1);
-        assertEquals(202, relay.send(NAME, body).status());
-        await("the second copy kept as a dead letter", PATIENCE, () -> relay.deadLetters().size() == deadLetters + 1);
-        assertTrue(dropsFailed.get() > failedDrops, "the second copy's drop failed");
-        dropFails.remove(key);
-        assertEquals(202, relay.send(NAME, body).status());
+        sendSecondCopyThatFailsIntoADeadLetter(body);
 
-        await("the third copy dropped, or at the sheet", PATIENCE,
-                () -> duplicates() == duplicates + 1 || arrivals(key) > 1);
-        assertEquals(1, arrivals(key), "only the first copy reached the sheet");
+        assertThirdCopyDropped(body, duplicates + 1);
         releaseHeld(key);
         await("the first copy done, and nothing left in the inbox", PATIENCE,
                 () -> processed() == processed + 1 && relay.inbox().isEmpty());
         assertEquals(1, arrivals(key));
+    }
+
+    @Test
+    void aRepeatThatFailsIntoADeadLetterAfterItsTwinWasDispatchedLeavesTheTwinRecordedAsDone() throws Exception {
+        byte[] body = uniqueTicket("done");
+        double processed = processed();
+        double duplicates = duplicates();
+
+        assertEquals(202, relay.send(NAME, body).status());
+        await("the first copy done", PATIENCE, () -> processed() == processed + 1 && relay.inbox().isEmpty());
+        sendSecondCopyThatFailsIntoADeadLetter(body);
+
+        assertThirdCopyDropped(body, duplicates + 1);
+        await("nothing left in the inbox", PATIENCE, () -> relay.inbox().isEmpty());
+        assertEquals(processed + 1, processed());
+    }
+
+    /** Sends a copy whose drop as a repeat fails (each retry too), until it is kept as a dead letter. */
+    private void sendSecondCopyThatFailsIntoADeadLetter(byte[] body) throws Exception {
+        String key = DeliveryKeys.key(NAME, body);
+        int deadLetters = relay.deadLetters().size();
+        int failedDrops = dropsFailed.get();
+        dropFails.add(key);
+        try {
+            assertEquals(202, relay.send(NAME, body).status());
+            await("the second copy kept as a dead letter", PATIENCE, () -> relay.deadLetters().size() == deadLetters + 1);
+        } finally {
+            dropFails.remove(key);
+        }
+        assertTrue(dropsFailed.get() > failedDrops, "the second copy's drop failed");
+    }
+
+    /** Sends one more copy: it must be dropped as a repeat (the duplicates counter then reads {@code duplicates}). */
+    private void assertThirdCopyDropped(byte[] body, double duplicates) throws Exception {
+        String key = DeliveryKeys.key(NAME, body);
+        assertEquals(202, relay.send(NAME, body).status());
+        await("the third copy dropped, or at the sheet", PATIENCE,
+                () -> duplicates() == duplicates || arrivals(key) > 1);
+        assertEquals(1, arrivals(key), "only the first copy reached the sheet");
+        assertEquals(duplicates, duplicates());
     }
 
     /** Lets the held copies of this key go on: their sheet's batch is written. */
