@@ -16,6 +16,8 @@ public final class Headers {
     public static final String RECEIVED_AT = "TitoReceivedAt";
     /** The delivery's identity (a hash of its name and bytes): what dispatch and the email sink dedupe on. */
     public static final String DELIVERY_KEY = "TitoDeliveryKey";
+    /** What an organizer email is about, "ticket.voided ti_abc" (routes/email.yaml): emailed once by reconciliation. */
+    public static final String EMAIL_ABOUT = "TitoEmailAbout";
     /** A record of Tito's Admin API: "backfill" or "reconcile", the pass that found it (routes/tito-api.yaml). */
     public static final String FOUND_BY = "TitoApiFoundBy";
     /** The event slug of a record of Tito's Admin API. */

@@ -38,7 +38,10 @@ public final class DedupeStore {
             throws Exception {
         Settings settings = Settings.of(camelContext);
         if (!settings.text("relay.dedupe.jdbc-url").isBlank()) {
-            return new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), name);
+            JdbcMessageIdRepository shared = new JdbcMessageIdRepository(DedupeDatabase.of(camelContext), name);
+            // Started here rather than by an idempotent consumer: a route's step may use it directly.
+            camelContext.addService(shared);
+            return shared;
         }
         Path directory = DataDirectory.of(camelContext).resolve("dedupe");
         Path file = directory.resolve(name + ".keys");

@@ -24,7 +24,8 @@ public final class MailWiring implements CamelConfiguration {
         Registry registry = camelContext.getRegistry();
         // On disk before the next step: a record lost to a power cut would send an email twice.
         registry.bind("emailLog", DedupeStore.repository(camelContext, "organizer-email", true));
-        registry.bind("emailedAbout", DedupeStore.repository(camelContext, "organizer-email-about", true));
+        registry.bind("noteEmailedAbout",
+                new EmailedAbout(DedupeStore.repository(camelContext, "organizer-email-about", true)).note());
         registry.bind("organizerEmailFacts", new OrganizerEmailFacts(Path.of(settings.text("mail.templates-dir"))));
         registry.bind("composeOrganizerEmail", new ComposeOrganizerEmail(
                 settings.text("mail.from"), settings.text("mail.organizers")));

@@ -1,11 +1,13 @@
 package titorelay.mail;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import titorelay.support.DeliveryKeys;
 import titorelay.support.Samples;
 import titorelay.support.SmtpServer;
 import titorelay.support.TestRelay;
@@ -29,13 +32,16 @@ import static titorelay.support.TestRelay.await;
 /**
  * A void or cancellation that reconciliation with Tito's Admin API finds (records of Tito's own API examples, handed
  * to the route reconciliation calls) emails the organizers once, saying how it was found, and not at all when they
- * were already emailed about it by its webhook; routes/routing.yaml sends it nowhere else.
+ * were already emailed about it by its webhook (even if a later webhook's email about it failed); routes/routing.yaml
+ * sends it nowhere else.
  */
 class ReconciledCancellationEmailTest {
 
     /** Tito's published examples of its Admin API's answers. */
     private static final Path API_EXAMPLES = Path.of("src", "test", "resources", "tito-api");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The email about registration-2019.json's cancellation, the sentinel's. */
+    private static final String SENTINEL_SUBJECT = "Cancelled: registration E9IM, John Smith (1 ticket, USD 0.0)";
 
     @TempDir
     Path data;
@@ -100,6 +106,62 @@ class ReconciledCancellationEmailTest {
 
         String tickets = Files.readString(data.resolve("sheets/Tickets.csv"));
         assertFalse(tickets.contains("ti_never_told"), "routes/routing.yaml sends what was found only to the email: " + tickets);
+    }
+
+    @Test
+    void aLaterWebhookAboutTheSameTicketWhoseEmailFailsLeavesItEmailedAbout() throws Exception {
+        // The webhook told: emailed as usual.
+        assertEquals(202, relay.send("ticket.voided", Samples.bytes("ticket-basic.json")).status());
+        awaitEmails(1);
+        // Another void of the same ticket (other bytes: another delivery), whose email fails.
+        byte[] again = (new String(Samples.bytes("ticket-basic.json"), StandardCharsets.UTF_8) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+        sendWithItsEmailFailingIntoADeadLetter("ticket.voided", again);
+
+        // Reconciliation finds the void: the organizers were emailed about it, by the first webhook.
+        relay.camelContext().createProducerTemplate().sendBody("direct:reconciled-cancellation",
+                voidTicket("1i5nfwf2t24", "ALREADY-1"));
+        assertEquals(List.of("Voided: ticket 1i5nfwf2t, Peter Winter", SENTINEL_SUBJECT), subjectsUpToTheSentinel(2),
+                "nothing from reconciliation: the organizers were emailed about the void");
+    }
+
+    @Test
+    void aWebhookWhoseEmailFailsIntoADeadLetterLeavesReconciliationToEmailAboutIt() throws Exception {
+        sendWithItsEmailFailingIntoADeadLetter("ticket.voided", Samples.bytes("ticket-basic.json"));
+
+        relay.camelContext().createProducerTemplate().sendBody("direct:reconciled-cancellation",
+                voidTicket("1i5nfwf2t24", "ALREADY-1"));
+        assertEquals(List.of("Voided: ticket ALREADY-1, Peter Winter (found by reconciliation)", SENTINEL_SUBJECT),
+                subjectsUpToTheSentinel(2), "the organizers were not emailed about the void: reconciliation tells them");
+    }
+
+    /** Sends a webhook whose email the SMTP server refuses, each retry too, until it is a dead letter. */
+    private void sendWithItsEmailFailingIntoADeadLetter(String name, byte[] body) throws Exception {
+        String key = DeliveryKeys.key(name, body);
+        AtomicInteger refused = new AtomicInteger();
+        relay.failAtStart("send-organizer-email-smtp", exchange -> key.equals(
+                exchange.getMessage().getHeader("TitoDeliveryKey")) && refused.incrementAndGet() > 0,
+                "injected: the SMTP server refuses this email");
+        int deadLetters = relay.deadLetters().size();
+        assertEquals(202, relay.send(name, body).status());
+        await("the webhook kept as a dead letter", Duration.ofSeconds(30), () -> relay.deadLetters().size() == deadLetters + 1);
+        await("its delivery done", Duration.ofSeconds(30), () -> relay.inbox().isEmpty());
+        assertTrue(refused.get() > 0, "its email was refused");
+    }
+
+    /**
+     * Sends a later webhook, the sentinel, emailed after everything before it was handled; returns the subjects of the
+     * emails received, once at least {@code emails} arrived and the sentinel's delivery is done.
+     */
+    private List<String> subjectsUpToTheSentinel(int emails) throws Exception {
+        assertEquals(202, relay.send("registration.cancelled", Samples.bytes("registration-2019.json")).status());
+        awaitEmails(emails);
+        await("the sentinel's delivery to complete", Duration.ofSeconds(30), () -> relay.inbox().isEmpty());
+        List<String> subjects = new ArrayList<>();
+        for (MimeMessage email : smtp.getReceivedMessages()) {
+            subjects.add(email.getSubject());
+        }
+        return subjects;
     }
 
     /** Tito's example ticket (tickets-show.json), voided. */
