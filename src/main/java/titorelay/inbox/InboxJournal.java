@@ -34,6 +34,7 @@ import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.threads.ThreadFailures;
 
 /**
  * Where an acknowledged webhook is durable, and the log dispatch reads: an append-only journal under
@@ -85,6 +86,8 @@ public final class InboxJournal extends ServiceSupport {
     private ExecutorService completer;
     /** Held by the committer during a commit; guards the segment being written. (Tests hold it to stall commits.) */
     final ReentrantLock commitLock = new ReentrantLock();
+    /** Run by each commit before it writes: nothing, except in tests, which make a commit fail there. */
+    volatile Runnable beforeWrite = () -> { };
     private JournalSegment writing;
     private ByteBuffer commitBuffer; // under the commit lock
     private boolean closed;
@@ -409,6 +412,7 @@ public final class InboxJournal extends ServiceSupport {
             } catch (InterruptedException e) {
                 LOG.error("The inbox journal's committer was interrupted; it goes on");
             } catch (Throwable e) { // it must not die: a request it left waiting is answered 503 by the watchdog
+                ThreadFailures.exitIfFatal("The inbox journal's committer", e);
                 LOG.error("The inbox journal's committer failed; it goes on", e);
             }
         }
@@ -429,6 +433,7 @@ public final class InboxJournal extends ServiceSupport {
         waiting.drainTo(batch, MAX_BATCH - 1);
         committing.add(batch);
         try {
+            beforeWrite.run();
             ByteBuffer records = commitBuffer(batch.stream().mapToInt(Append::recordBytes).sum());
             batch.forEach(append -> JournalSegment.encode(append.name, append.envelope, records));
             JournalSegment segment = segmentToWrite();
@@ -439,7 +444,10 @@ public final class InboxJournal extends ServiceSupport {
             if (segment.committedBytes >= segmentBytes) {
                 closeWriting();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // Out of memory or the like ends the process (the journal holds what was acknowledged). Any other Error
+            // fails the batch as a storage failure would: each request is answered 503 now, not left in committing.
+            ThreadFailures.exitIfFatal("The inbox journal's commit", e);
             LOG.error("Could not commit {} webhook(s) to the inbox journal: {}", batch.size(), e.toString());
             settleLater(batch, e instanceof IOException io ? io : new IOException(e));
             closeWriting(); // what reached the segment after its last commit may be torn; begin a new one

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What happens when one of the relay's threads fails with something other than the exceptions it expects.
  * <p>
- * The relay's own loops (dispatch's journal reader, the spreadsheet writer) catch every {@link Error}, report it through
- * health, and start over. Two cases they cannot recover from end the process instead, with a non-zero status for a
+ * The relay's own loops (dispatch's journal reader, the spreadsheet writer, the inbox journal's committer) catch every
+ * {@link Error}, report it (through health, or a 503 to the requests a failed commit carried), and start over. Two cases they cannot recover from end the process instead, with a non-zero status for a
  * supervisor to restart it (everything acknowledged is in the inbox journal, so a restart loses nothing): a failure
  * of the JVM itself ({@link VirtualMachineError}: out of memory, an internal error; other threads of the JVM,
  * Camel's and Vert.x's, may have died of it unseen), and any thread dying of such a failure. A thread that dies of
