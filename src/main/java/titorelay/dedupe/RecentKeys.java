@@ -42,6 +42,29 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
     private record Key(long high, long low) {
     }
 
+    /** The steps of a compaction after its rename, which a disk can fail; tests make them fail here. */
+    interface AfterRename {
+        /** Opens the file named {@code file} for appends. */
+        FileChannel open(Path file) throws IOException;
+
+        /** fsyncs {@code directory}, so that a rename in it survives a power cut. */
+        void sync(Path directory) throws IOException;
+    }
+
+    static final AfterRename DISK = new AfterRename() {
+        @Override
+        public FileChannel open(Path file) throws IOException {
+            return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        }
+
+        @Override
+        public void sync(Path directory) throws IOException {
+            try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+        }
+    };
+
     private final Path file;
     private final int remember;
     private final boolean syncEachAdd;
@@ -51,6 +74,10 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
     private long records;
     /** The number of records at which the file is next rewritten with the remembered keys only. */
     private long rewriteAt;
+    /** A compaction's rename whose directory is not fsync'd yet: a power cut could still bring the old file back. */
+    private boolean renameUnsynced;
+    /** What a compaction does after its rename: the disk's own steps, except in tests. */
+    AfterRename afterRename = DISK;
 
     public RecentKeys(Path file, int remember, boolean syncEachAdd) {
         if (remember < 1) {
@@ -123,7 +150,7 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
     public synchronized void clear() {
         keys.clear();
         try {
-            channel.truncate(0);
+            channel().truncate(0);
             records = 0;
             rewriteAt = 2L * remember;
         } catch (IOException e) {
@@ -140,11 +167,16 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
         record.clear();
         record.put(operation).putLong(key.high()).putLong(key.low()).flip();
         try {
+            FileChannel out = channel();
             while (record.hasRemaining()) {
-                channel.write(record);
+                out.write(record);
             }
             if (syncEachAdd && operation == ADDED) {
-                channel.force(false);
+                out.force(false);
+                if (renameUnsynced) { // else the record is on disk in a file whose name may not be
+                    afterRename.sync(file.getParent());
+                    renameUnsynced = false;
+                }
             }
             records++;
         } catch (IOException e) {
@@ -160,6 +192,17 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
                 rewriteAt = records + remember;
             }
         }
+    }
+
+    /**
+     * The file, open for appends: opened again if a compaction could not reopen it after its rename. If it cannot be,
+     * the caller's record fails, rather than going to the file the rename unlinked, where nothing survives a restart.
+     */
+    private FileChannel channel() throws IOException {
+        if (channel == null) {
+            channel = afterRename.open(file);
+        }
+        return channel;
     }
 
     private void forgetOldest() {
@@ -188,14 +231,22 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
         OwnerOnly.restrict(fresh);
         // Renamed over the file while it is still open for appends, so that a failed rename leaves it usable.
         Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            directory.force(true);
-        }
-        FileChannel previous = channel;
-        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        previous.close();
+        // From here the name holds the fresh file, and the open channel writes to the old one, unlinked: whatever fails
+        // next, no record may go there. The next record opens the file if this could not, and the next fsync'd one
+        // syncs the directory too.
+        FileChannel unlinked = channel;
+        channel = null;
+        renameUnsynced = true;
         records = keys.size();
         rewriteAt = 2L * remember;
+        try {
+            unlinked.close();
+            channel = afterRename.open(file);
+            afterRename.sync(file.getParent());
+            renameUnsynced = false;
+        } catch (IOException e) {
+            LOG.warn("Compacted {}, but then: {} (the next record tries again)", file, e.toString());
+        }
     }
 
     private void read() throws IOException {

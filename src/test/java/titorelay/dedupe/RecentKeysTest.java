@@ -1,8 +1,11 @@
 package titorelay.dedupe;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +25,11 @@ class RecentKeysTest {
     Path dir;
 
     private RecentKeys open(int remember) throws Exception {
-        RecentKeys keys = new RecentKeys(dir.resolve("dedupe/dispatch.keys"), remember, false);
+        return open(remember, "dispatch.keys");
+    }
+
+    private RecentKeys open(int remember, String name) throws Exception {
+        RecentKeys keys = new RecentKeys(dir.resolve("dedupe").resolve(name), remember, false);
         keys.start();
         return keys;
     }
@@ -100,6 +107,87 @@ class RecentKeysTest {
         assertTrue(again.contains("delivery-40"));
         assertFalse(again.contains("delivery-39"));
         again.stop();
+    }
+
+    @Test
+    void aCompactionWhoseDirectorySyncFailsAfterItsRenameKeepsEveryLaterRecord() throws Exception {
+        AtomicInteger syncs = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        RecentKeys keys = new RecentKeys(dir.resolve("dedupe/email.keys"), 10, true);
+        keys.afterRename = new RecentKeys.AfterRename() {
+            @Override
+            public FileChannel open(Path file) throws IOException {
+                return RecentKeys.DISK.open(file);
+            }
+
+            @Override
+            public void sync(Path directory) throws IOException {
+                if (failed.compareAndSet(0, 1)) {
+                    throw new IOException("injected: the directory cannot be synced");
+                }
+                syncs.incrementAndGet();
+                RecentKeys.DISK.sync(directory);
+            }
+        };
+        keys.start();
+        // Remembering 10, the file is compacted once it holds 20 records: at the 20th add.
+        addAll(keys, 0, 20);
+        assertEquals(1, failed.get(), "the directory sync after the compaction's rename failed");
+        assertEquals(10L * RECORD_BYTES, Files.size(dir.resolve("dedupe/email.keys")), "the compacted file was renamed in");
+        addAll(keys, 20, 25);
+        keys.stop();
+
+        RecentKeys again = new RecentKeys(dir.resolve("dedupe/email.keys"), 10, true);
+        again.start();
+        for (int i = 15; i < 25; i++) {
+            assertTrue(again.contains("delivery-" + i), "delivery-" + i + " survived the restart");
+        }
+        assertFalse(again.contains("delivery-14"), "only the 10 latest are remembered");
+        assertEquals(15L * RECORD_BYTES, Files.size(dir.resolve("dedupe/email.keys")), "10 compacted records and 5 more");
+        again.stop();
+        assertEquals(1, syncs.get(), "the first fsync'd add after the failure synced the directory: the rename is on disk");
+    }
+
+    @Test
+    void aCompactionThatCannotReopenItsFileAfterItsRenameFailsTheNextAddUntilItCan() throws Exception {
+        AtomicInteger opensFailing = new AtomicInteger(2);
+        RecentKeys keys = new RecentKeys(dir.resolve("dedupe/email.keys"), 10, true);
+        keys.afterRename = new RecentKeys.AfterRename() {
+            @Override
+            public FileChannel open(Path file) throws IOException {
+                if (opensFailing.getAndDecrement() > 0) {
+                    throw new IOException("injected: too many open files");
+                }
+                return RecentKeys.DISK.open(file);
+            }
+
+            @Override
+            public void sync(Path directory) throws IOException {
+                RecentKeys.DISK.sync(directory);
+            }
+        };
+        keys.start();
+        addAll(keys, 0, 20); // the 20th add compacts the file, and its reopening fails
+        assertEquals(1, opensFailing.get(), "the file could not be reopened after the compaction's rename");
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> keys.add("delivery-20"));
+        assertTrue(refused.getMessage().contains("email.keys"), refused.getMessage());
+        assertFalse(keys.contains("delivery-20"), "an add that failed is not remembered");
+        assertTrue(keys.add("delivery-21"), "the file opened again for the next add");
+        keys.stop();
+
+        RecentKeys again = open(10, "email.keys");
+        assertTrue(again.contains("delivery-21"));
+        assertTrue(again.contains("delivery-19"));
+        assertFalse(again.contains("delivery-20"));
+        assertFalse(again.contains("delivery-10"), "only the 10 latest are remembered");
+        again.stop();
+    }
+
+    private static void addAll(RecentKeys keys, int from, int to) {
+        for (int i = from; i < to; i++) {
+            assertTrue(keys.add("delivery-" + i), "delivery-" + i + " is new");
+        }
     }
 
     @Test
