@@ -17,6 +17,7 @@ import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.storage.Fsync;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -59,9 +60,7 @@ public final class RecentKeys extends ServiceSupport implements IdempotentReposi
 
         @Override
         public void sync(Path directory) throws IOException {
-            try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-                channel.force(true);
-            }
+            Fsync.directory(directory);
         }
     };
 

@@ -34,6 +34,7 @@ import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import titorelay.storage.Fsync;
 import titorelay.threads.ThreadFailures;
 
 /**
@@ -525,7 +526,7 @@ public final class InboxJournal extends ServiceSupport {
             Path path = journalDir.resolve(JournalSegment.fileName(nextSegmentNumber++));
             JournalSegment segment = JournalSegment.create(path);
             try {
-                syncDirectory(journalDir); // the new segment's name must survive a power cut too
+                Fsync.directory(journalDir); // the new segment's name must survive a power cut too
             } catch (IOException e) {
                 segment.close();
                 Files.deleteIfExists(path);
@@ -541,12 +542,6 @@ public final class InboxJournal extends ServiceSupport {
         if (writing != null) {
             writing.close();
             writing = null;
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
         }
     }
 

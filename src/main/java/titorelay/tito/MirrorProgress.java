@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Properties;
 
+import titorelay.storage.Fsync;
 import titorelay.storage.OwnerOnly;
 
 /**
@@ -82,8 +83,6 @@ final class MirrorProgress {
             channel.force(true);
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+        Fsync.directory(file.getParent());
     }
 }
