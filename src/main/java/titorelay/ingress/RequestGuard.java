@@ -156,19 +156,18 @@ public final class RequestGuard implements Handler<RoutingContext> {
         return "The body is larger than " + maxBodyBytes + " bytes";
     }
 
-    /** Answers, then closes the connection: the body still coming (if any) is never read. */
+    /**
+     * Answers with {@code Connection: close}, which makes it the connection's last answer: {@link ConnectionGate} reads
+     * nothing more from it (the body still coming, if any, or requests pipelined after this one) and closes it once the
+     * answer is written. (Vert.x itself would keep the connection open after a request that had all arrived, and serve
+     * the next request on it.)
+     */
     private void reject(RoutingContext ctx, int status, String reason, String message) {
         rejections.count(reason);
-        HttpServerRequest request = ctx.request();
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close")
-                .end("{\"error\":\"" + message + "\"}")
-                .onComplete(sent -> {
-                    if (!request.isEnded()) {
-                        request.connection().close();
-                    }
-                });
+                .end("{\"error\":\"" + message + "\"}");
     }
 }

@@ -40,8 +40,10 @@ public final class WebhookPortLimits {
 
     /** The Vert.x instance for Camel's HTTP servers: the webhook port's server gets these limits. */
     public Vertx vertxFor(int webhookPort) {
-        return WebhookPortVertx.wrap(Vertx.vertx(), webhookPort, this::serverOptions, connections,
-                ClientFailures::log);
+        return WebhookPortVertx.wrap(Vertx.vertx(), webhookPort, this::serverOptions, connection -> {
+            connections.handle(connection);
+            ConnectionGate.install(connection, rejections);
+        }, ClientFailures::log);
     }
 
     /** What the webhook port holds now, for the operator (and for telling an attack from a quiet day). */

@@ -76,7 +76,7 @@ class SlowBodyAttackTest {
                         () -> TestRelay.uncheck(() -> TestRelay.counterIn(relay.metrics(), "tito_webhooks_rejected_total",
                                 "reason=\"unverified-bytes\"") >= ATTACKERS - admitted));
                 String metrics = relay.metrics();
-                assertEquals(LARGE_SHARE, gauge(metrics, "tito_webhooks_unverified_bytes"), metrics);
+                assertEquals(LARGE_SHARE, TestRelay.gaugeIn(metrics, "tito_webhooks_unverified_bytes"), metrics);
                 assertEquals(ATTACKERS - admitted,
                         TestRelay.counterIn(metrics, "tito_webhooks_rejected_total", "reason=\"unverified-bytes\""));
 
@@ -90,14 +90,14 @@ class SlowBodyAttackTest {
                     slowestMs = Math.max(slowestMs, (System.nanoTime() - start) / 1_000_000);
                 }
                 assertTrue(relay.health().contains("\"UP\""), relay.health());
-                heapDuringAttack = gauge(relay.metrics(), "jvm_memory_used_bytes{area=\"heap\"");
+                heapDuringAttack = TestRelay.gaugeIn(relay.metrics(), "jvm_memory_used_bytes{area=\"heap\"");
 
                 // The attack ends: the attackers close their connections, and what they held is released.
                 for (HeldRequest connection : attack) {
                     connection.close();
                 }
                 TestRelay.await("the unverified bytes to be released", Duration.ofSeconds(10),
-                        () -> TestRelay.uncheck(() -> gauge(relay.metrics(), "tito_webhooks_unverified_bytes") == 0));
+                        () -> TestRelay.uncheck(() -> TestRelay.gaugeIn(relay.metrics(), "tito_webhooks_unverified_bytes") == 0));
                 assertEquals(admitted, TestRelay.counterIn(relay.metrics(), "tito_webhooks_rejected_total",
                         "reason=\"body-incomplete\""));
             } finally {
@@ -129,7 +129,7 @@ class SlowBodyAttackTest {
             assertTrue(relay.isAlive());
             System.out.printf("SlowBodyAttackTest: slowest webhook during the attack %d ms; heap used %.0f MiB while %d"
                               + " bodies of 1 MiB were held, %.0f MiB after%n", slowestMs, heapDuringAttack / (1 << 20), admitted,
-                    gauge(relay.metrics(), "jvm_memory_used_bytes{area=\"heap\"") / (1 << 20));
+                    TestRelay.gaugeIn(relay.metrics(), "jvm_memory_used_bytes{area=\"heap\"") / (1 << 20));
             List<String> log = relay.logLines();
             assertEquals(List.of(), log.stream().filter(line -> line.startsWith("\tat ") || line.contains(" ERROR ")).toList(),
                     "clients going away are no error of the relay's, and never a stack trace");
@@ -147,12 +147,5 @@ class SlowBodyAttackTest {
         char[] padding = new char[size - head.length() - tail.length()];
         Arrays.fill(padding, ' ');
         return (head + new String(padding) + tail).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A gauge without tags, or with (or starting with the given ones): the sum of its lines. */
-    private static double gauge(String metrics, String name) {
-        return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{")
-                                              || name.contains("{") && line.startsWith(name))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 }

@@ -1,19 +1,25 @@
 package titorelay.ingress;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
+import titorelay.signature.TitoSignature;
 import titorelay.support.HeldRequest;
 import titorelay.support.RawHttp;
 import titorelay.support.Samples;
 import titorelay.support.TestRelay;
+import titorelay.support.Tickets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -28,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebhookPortLimitsTest {
 
     private static final byte[] TICKET = Samples.bytes("ticket-basic.json");
+    /** Small, so that the requests written after it arrive with it, in the relay's first read. */
+    private static final byte[] UNSIGNED_BODY = "{}".getBytes(StandardCharsets.US_ASCII);
 
     private static TestRelay relay(Map<String, String> limits) throws Exception {
         Map<String, String> settings = new java.util.HashMap<>(limits);
@@ -137,6 +145,163 @@ class WebhookPortLimitsTest {
             assertEquals(405, upgrade.status(), "answered in HTTP/1.1, not switched to HTTP/2: " + upgrade.raw());
             assertTrue(upgrade.raw().startsWith("HTTP/1.1 405"), upgrade.raw());
         }
+    }
+
+    @Test
+    void titosKeepAliveConnectionIsServedRequestAfterRequest() throws Exception {
+        try (TestRelay relay = relay(Map.of()); Socket connection = new Socket("127.0.0.1", relay.port())) {
+            for (int i = 0; i < 5; i++) {
+                byte[] body = Tickets.ticket("ti_kept_alive_" + i, "complete", "Person " + i, "2022-03-26 08:00:00 UTC");
+                RawHttp.Answer answer = signed(body).header("Connection", "keep-alive").sendOn(connection);
+                assertEquals(202, answer.status(), "webhook " + i + " on the same connection: " + answer.raw());
+            }
+            assertEquals(5, relay.inbox().size());
+        }
+    }
+
+    @Test
+    void aRefusalEndsItsConnectionAndARequestPipelinedAfterItIsNotServed() throws Exception {
+        try (TestRelay relay = relay(Map.of())) {
+            byte[] get = keptAlive("GET", "/webhooks/tito").bytes(relay.port());
+            String answers;
+            try (Socket connection = new Socket("127.0.0.1", relay.port())) {
+                connection.getOutputStream().write(concat(get, get));
+                answers = untilClosed(connection);
+            }
+            assertEquals(1, statusLines(answers).size(), answers);
+            assertTrue(answers.startsWith("HTTP/1.1 405"), answers);
+
+            assertEquals(202, relay.send("ticket.updated", TICKET).status(), "the sentinel");
+            assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"method\""),
+                    "the GET pipelined after the refused one was never served");
+        }
+    }
+
+    @Test
+    void aRequestPipelinedBehindAnUnansweredOneEndsTheConnectionAfterThatAnswer() throws Exception {
+        try (TestRelay relay = relay(Map.of())) {
+            byte[] unsigned = unsigned(relay);
+            byte[] elsewhere = keptAlive("GET", "/elsewhere").bytes(relay.port());
+            String answers;
+            try (Socket connection = new Socket("127.0.0.1", relay.port())) {
+                connection.getOutputStream().write(concat(unsigned, elsewhere, unsigned));
+                answers = untilClosed(connection);
+            }
+            assertEquals(List.of("HTTP/1.1 401 Unauthorized"), statusLines(answers), answers);
+
+            assertEquals(202, relay.send("ticket.updated", TICKET).status(), "the sentinel");
+            assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"signature-missing\""));
+            assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"pipelined\""));
+            assertEquals(1, relay.inbox().size(), "the sentinel only");
+        }
+    }
+
+    @Test
+    void aClientThatPipelinesWithoutReadingTheAnswersIsCutOff() throws Exception {
+        try (TestRelay relay = relay(Map.of())) {
+            // Answered at once and kept alive (a path with no route: 404), so only the client's not reading stops them.
+            byte[] elsewhere = keptAlive("GET", "/elsewhere").bytes(relay.port());
+            assertTrue(floodWithoutReading(relay, elsewhere), "the relay closed the connection");
+            assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"answers-unread\""));
+            assertNothingHeldAfterASentinel(relay);
+            assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"answers-unread\""));
+        }
+    }
+
+    @Test
+    void aClientPipeliningToTheWebhookPathAndElsewhereWithoutReadingIsCutOff() throws Exception {
+        try (TestRelay relay = relay(Map.of())) {
+            byte[] elsewhere = keptAlive("GET", "/elsewhere").bytes(relay.port());
+            assertTrue(floodWithoutReading(relay, concat(elsewhere, unsigned(relay))), "the relay closed the connection");
+            assertNothingHeldAfterASentinel(relay);
+            // The first POST was answered; the request after it came before that answer, and ended the connection.
+            assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"signature-missing\""));
+            assertEquals(1.0, relay.counter("tito_webhooks_rejected_total", "reason=\"pipelined\""));
+        }
+    }
+
+    /**
+     * Writes {@code requests} again and again on one connection, never reading an answer, until the relay closes the
+     * connection (true) or 10 s have passed (false). Before the relay cut such clients off, it read on for as long as
+     * they sent, queueing every answer in its heap.
+     */
+    private static boolean floodWithoutReading(TestRelay relay, byte[] requests) throws Exception {
+        byte[] batch = new byte[0];
+        while (batch.length < 64 * 1024) {
+            batch = concat(batch, requests);
+        }
+        try (Socket connection = new Socket()) {
+            connection.setReceiveBufferSize(4096); // the answers fill what the client's side holds at once
+            connection.connect(new InetSocketAddress("127.0.0.1", relay.port()));
+            AtomicBoolean cutOff = new AtomicBoolean();
+            byte[] written = batch;
+            Thread writer = new Thread(() -> {
+                try {
+                    while (true) {
+                        connection.getOutputStream().write(written);
+                    }
+                } catch (IOException closedByTheRelay) {
+                    cutOff.set(!connection.isClosed());
+                }
+            }, "pipelining client");
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(10_000);
+            return cutOff.get();
+        }
+    }
+
+    /** A signed webhook on a new connection is taken, and afterwards the relay holds no connection open. */
+    private static void assertNothingHeldAfterASentinel(TestRelay relay) throws Exception {
+        assertEquals(202, relay.send("ticket.updated", TICKET).status(), "the sentinel");
+        TestRelay.await("every connection to be closed", Duration.ofSeconds(5), () -> TestRelay.uncheck(
+                () -> TestRelay.gaugeIn(relay.metrics(), "tito_webhooks_connections") == 0));
+    }
+
+    private static RawHttp keptAlive(String method, String target) {
+        return RawHttp.request(method, target).header("Connection", "keep-alive");
+    }
+
+    /** Answered 401 by the ingress route, from a worker thread: the relay reads on meanwhile. */
+    private static byte[] unsigned(TestRelay relay) {
+        return keptAlive("POST", "/webhooks/tito").header("Content-Type", "application/json")
+                .header("X-Webhook-Name", "ticket.updated").body(UNSIGNED_BODY).bytes(relay.port());
+    }
+
+    private static RawHttp signed(byte[] body) {
+        return RawHttp.request("POST", "/webhooks/tito").header("Content-Type", "application/json")
+                .header("X-Webhook-Name", "ticket.updated").header("Tito-Signature", TitoSignature.sign(TestRelay.TOKEN, body))
+                .body(body);
+    }
+
+    /** Everything the relay sends on the connection until it closes it; fails if it is still open after 10 s. */
+    private static String untilClosed(Socket connection) throws IOException {
+        connection.setSoTimeout(10_000);
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        try {
+            for (int n; (n = connection.getInputStream().read(buffer)) > 0; ) {
+                received.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException stillOpen) {
+            throw new AssertionError("the connection is still open after 10 s; received: "
+                                     + received.toString(StandardCharsets.ISO_8859_1));
+        } catch (IOException reset) {
+            // closed with a reset: what came before it is all there is
+        }
+        return received.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static List<String> statusLines(String answers) {
+        return answers.lines().filter(line -> line.startsWith("HTTP/1.1 ")).toList();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            all.writeBytes(part);
+        }
+        return all.toByteArray();
     }
 
     private static int tryToSend(TestRelay relay) throws IOException {

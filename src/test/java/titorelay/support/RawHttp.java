@@ -63,47 +63,60 @@ public final class RawHttp {
 
     public Answer send(int port) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(15_000);
-            OutputStream out = socket.getOutputStream();
-            StringBuilder head = new StringBuilder();
-            head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
-            head.append("Host: 127.0.0.1:").append(port).append("\r\n");
-            // Only what the request says: a Connection header of its own replaces "close", and a request without a
-            // body (a GET) has no Content-Length.
-            if (headerLines.stream().noneMatch(line -> line.toLowerCase(Locale.ROOT).startsWith("connection:"))) {
-                head.append("Connection: close\r\n");
-            }
-            for (String line : headerLines) {
-                head.append(line).append("\r\n");
-            }
-            if (chunked) {
-                head.append("Transfer-Encoding: chunked\r\n");
-            } else if (body != null) {
-                head.append("Content-Length: ").append(body.length).append("\r\n");
-            }
-            head.append("\r\n");
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            try {
-                if (body == null) {
-                    // nothing follows the head
-                } else if (!chunked) {
-                    out.write(body);
-                } else {
-                    int chunk = 64 * 1024;
-                    for (int i = 0; i < body.length; i += chunk) {
-                        int n = Math.min(chunk, body.length - i);
-                        out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                        out.write(body, i, n);
-                        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-                    }
-                    out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                }
-                out.flush();
-            } catch (IOException refusedMidBody) {
-                // The server may answer (413) and close before reading everything: read its answer anyway.
-            }
-            return parse(readAll(socket.getInputStream()));
+            return sendOn(socket);
         }
+    }
+
+    /** Sends on a connection already open (e.g. kept alive, with a {@code Connection: keep-alive} header), left open. */
+    public Answer sendOn(Socket socket) throws IOException {
+        socket.setSoTimeout(15_000);
+        OutputStream out = socket.getOutputStream();
+        byte[] request = bytes(socket.getPort());
+        try {
+            out.write(request);
+            out.flush();
+        } catch (IOException refusedMidBody) {
+            // The server may answer (413) and close before reading everything: read its answer anyway.
+        }
+        return parse(readAll(socket.getInputStream()));
+    }
+
+    /** The request's bytes as {@link #send} writes them, for a test that writes several at once (pipelining). */
+    public byte[] bytes(int port) {
+        StringBuilder head = new StringBuilder();
+        head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+        head.append("Host: 127.0.0.1:").append(port).append("\r\n");
+        // Only what the request says: a Connection header of its own replaces "close", and a request without a
+        // body (a GET) has no Content-Length.
+        if (headerLines.stream().noneMatch(line -> line.toLowerCase(Locale.ROOT).startsWith("connection:"))) {
+            head.append("Connection: close\r\n");
+        }
+        for (String line : headerLines) {
+            head.append(line).append("\r\n");
+        }
+        if (chunked) {
+            head.append("Transfer-Encoding: chunked\r\n");
+        } else if (body != null) {
+            head.append("Content-Length: ").append(body.length).append("\r\n");
+        }
+        head.append("\r\n");
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (body == null) {
+            // nothing follows the head
+        } else if (!chunked) {
+            request.writeBytes(body);
+        } else {
+            int chunk = 64 * 1024;
+            for (int i = 0; i < body.length; i += chunk) {
+                int n = Math.min(chunk, body.length - i);
+                request.writeBytes((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                request.write(body, i, n);
+                request.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            request.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        return request.toByteArray();
     }
 
     /** Until the answer is complete (by its Content-Length or last chunk) or the server closes the connection. */

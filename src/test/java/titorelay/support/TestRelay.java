@@ -168,6 +168,13 @@ public final class TestRelay implements AutoCloseable {
                 .sum();
     }
 
+    /** A gauge without tags, or with (or starting with the given ones): the sum of its lines. */
+    public static double gaugeIn(String prometheusText, String name) {
+        return prometheusText.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{")
+                                                     || name.contains("{") && line.startsWith(name))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
     /**
      * The deliveries acknowledged and not yet dispatched, oldest first, as the inbox journal holds them: being
      * dispatched (a sink may hold one until its batch is written) or not taken yet. Empty once dispatch caught up.
