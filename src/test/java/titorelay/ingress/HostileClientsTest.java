@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.Arguments;
+import titorelay.support.LogCapture;
 import titorelay.support.RawHttp;
 import titorelay.support.TestRelay;
 import titorelay.support.Tickets;
@@ -23,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Clients that hold connections open, drip their bodies byte by byte, or send garbage at load: valid webhooks are
- * still served, and the garbage leaves no trace.
+ * still served, and the garbage leaves no trace (nor, in the log, a control character).
  */
 class HostileClientsTest {
 
@@ -94,6 +96,39 @@ class HostileClientsTest {
                     socket.close();
                 }
             }
+        }
+    }
+
+    @Test
+    void controlCharactersAClientSendsReachTheLogEscaped() throws Exception {
+        // Header lines the HTTP decoder refuses, and quotes in its error: a bare CR (which would start a forged log
+        // line), a vertical tab, and terminal escape sequences (red text, clear the screen) in a name and in a value.
+        Map<String, String> escapedInTheLog = Map.of(
+                "Bad\rInjected-Line: y", "Bad\\u000dInjected-Line",
+                "Bad\u000bName: y", "Bad\\u000bName",
+                "Bad\u001b[31mName: y", "Bad\\u001b[31mName",
+                "Tito-Signature: a\u001b[2Jb", "a\\u001b[2Jb");
+        try (LogCapture log = new LogCapture();
+             TestRelay relay = TestRelay.start(Files.createTempDirectory("hostile"),
+                     Map.of("relay.dispatch.auto-start", "false"))) {
+            for (String headerLine : escapedInTheLog.keySet()) {
+                RawHttp.Answer answer = RawHttp.request("POST", "/webhooks/tito").rawHeaderLine(headerLine)
+                        .header("X-Webhook-Name", "ticket.updated").body("{}".getBytes(StandardCharsets.US_ASCII))
+                        .send(relay.port());
+                assertEquals(400, answer.status(), answer.raw());
+            }
+            for (String escaped : escapedInTheLog.values()) {
+                TestRelay.await("the refused header " + escaped + " in the log", Duration.ofSeconds(5), () -> log.rawLines()
+                        .stream().anyMatch(line -> line.contains("A webhook client's connection failed") && line.contains(escaped)));
+            }
+            assertEquals(202, relay.send("ticket.updated", Tickets.ticket("ti_sentinel", "complete", "Sentinel",
+                    "2022-03-26 08:00:00 UTC")).status(), "the sentinel");
+
+            List<String> lines = log.rawLines();
+            assertEquals(List.of(), lines.stream().filter(line -> line.chars().anyMatch(Character::isISOControl)).toList(),
+                    "no control character in the log");
+            assertEquals(List.of(), lines.stream().filter(line -> line.startsWith("Injected-Line")).toList(),
+                    "no line forged by a client");
         }
     }
 }

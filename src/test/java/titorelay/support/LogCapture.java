@@ -38,6 +38,16 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /**
+     * The lines as the log wrote them, split at its line separator only: a bare carriage return or any other control
+     * character inside a line stays in it ({@link #lines} would split at a lone CR, hiding it).
+     */
+    public List<String> rawLines() {
+        synchronized (captured) {
+            return List.of(captured.toString(StandardCharsets.UTF_8).split(System.lineSeparator()));
+        }
+    }
+
     @Override
     public void close() {
         System.setErr(original);
