@@ -15,9 +15,9 @@ import titorelay.http.HttpServers;
 import titorelay.settings.Settings;
 
 /**
- * The webhook port: the steps routes/ingress.yaml names (readWebhookRequest, checkWebhookPayload), the Vert.x that
- * gives the port its limits ({@code tito.*}), and the guard that answers 405/413/415 and the limits' 503s before a
- * body is read. (Camel Main finds each package's wiring class, and calls it once at start.)
+ * The webhook port: the steps routes/ingress.yaml names (readWebhookRequest, checkWebhookPayload, logRefusal), the
+ * Vert.x that gives the port its limits ({@code tito.*}), and the guard that answers 405/413/415 and the limits' 503s
+ * before a body is read. (Camel Main finds each package's wiring class, and calls it once at start.)
  */
 public final class IngressWiring implements CamelConfiguration {
 
@@ -26,6 +26,8 @@ public final class IngressWiring implements CamelConfiguration {
         Settings settings = Settings.of(camelContext);
         camelContext.getRegistry().bind("readWebhookRequest", new ReadWebhookRequest());
         camelContext.getRegistry().bind("checkWebhookPayload", new CheckWebhookPayload());
+        camelContext.getRegistry().bind("logRefusal",
+                new RefusalLog(settings.longInteger("tito.refusal-log-interval-ms")));
 
         int port = settings.integer("camel.server.port");
         HttpServers.requireFreePort(settings.text("camel.server.host", "0.0.0.0"), port, "camel.server.port");

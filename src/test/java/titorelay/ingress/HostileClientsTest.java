@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.Arguments;
+import titorelay.signature.TitoSignature;
 import titorelay.support.LogCapture;
 import titorelay.support.RawHttp;
 import titorelay.support.TestRelay;
@@ -130,5 +131,49 @@ class HostileClientsTest {
             assertEquals(List.of(), lines.stream().filter(line -> line.startsWith("Injected-Line")).toList(),
                     "no line forged by a client");
         }
+    }
+
+    @Test
+    void refusedWebhooksAreLoggedAtMostOnceAReasonAnInterval() throws Exception {
+        long intervalMs = 5000;
+        int unsigned = 5;
+        int wrongToken = 2;
+        byte[] body = Tickets.ticket("ti_refused", "complete", "Refused", "2022-03-26 08:00:00 UTC");
+        RawHttp unsignedRequest = RawHttp.request("POST", "/webhooks/tito").header("Content-Type", "application/json")
+                .header("X-Webhook-Name", "ticket.updated").body(body);
+        RawHttp wrongTokenRequest = RawHttp.request("POST", "/webhooks/tito").header("Content-Type", "application/json")
+                .header("X-Webhook-Name", "ticket.updated")
+                .header("Tito-Signature", TitoSignature.sign("not-a-configured-token", body)).body(body);
+        try (LogCapture log = new LogCapture();
+             TestRelay relay = TestRelay.start(Files.createTempDirectory("hostile"), Map.of(
+                     "relay.dispatch.auto-start", "false", "tito.refusal-log-interval-ms", String.valueOf(intervalMs)))) {
+            long firstAnswered = 0;
+            for (int i = 0; i < unsigned; i++) {
+                assertEquals(401, unsignedRequest.send(relay.port()).status());
+                firstAnswered = i == 0 ? System.nanoTime() : firstAnswered; // its line was written before its answer
+            }
+            for (int i = 0; i < wrongToken; i++) {
+                assertEquals(401, wrongTokenRequest.send(relay.port()).status());
+            }
+            assertTrue(System.nanoTime() - firstAnswered < intervalMs * 1_000_000, "all refused within one interval");
+            assertEquals(202, relay.send("ticket.updated", body).status(), "the sentinel");
+
+            assertEquals(1, refusalLines(log, "401 signature-missing").size(), "one line for the five unsigned");
+            assertEquals(1, refusalLines(log, "401 signature-mismatch").size(), "one line for the two with a wrong token");
+            assertEquals(unsigned, relay.counter("tito_webhooks_rejected_total", "reason=\"signature-missing\""));
+            assertEquals(wrongToken, relay.counter("tito_webhooks_rejected_total", "reason=\"signature-mismatch\""));
+
+            // Once the interval has passed since its line, the next refusal for that reason gets one, with the count.
+            long waitMs = intervalMs + 100 - (System.nanoTime() - firstAnswered) / 1_000_000;
+            Thread.sleep(Math.max(0, waitMs));
+            assertEquals(401, unsignedRequest.send(relay.port()).status());
+            List<String> lines = refusalLines(log, "401 signature-missing");
+            assertEquals(2, lines.size(), String.join("\n", lines));
+            assertTrue(lines.get(1).contains("and " + (unsigned - 1) + " more for this reason"), lines.get(1));
+        }
+    }
+
+    private static List<String> refusalLines(LogCapture log, String statusAndReason) {
+        return log.rawLines().stream().filter(line -> line.contains("Refused a webhook (" + statusAndReason + ")")).toList();
     }
 }
