@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpConnection;
@@ -29,8 +30,10 @@ import io.vertx.core.net.impl.ConnectionBase;
  * again, on a new connection: RFC 9112, section 9.3.2);</li>
  * <li>a request that arrives while the connection's write queue is full (its client does not read the answers) is not
  * served, and the connection is closed at once, dropping the answers it queued;</li>
- * <li>an answer that says {@code Connection: close} (the refusals of {@link RequestGuard}) is the connection's last:
- * nothing more is read from it, and it is closed once that answer is written.</li>
+ * <li>an answer that says {@code Connection: close} (the refusals of {@link RequestGuard}), or that is written before
+ * its request's body had all arrived (a path with no route answers 404 at once), is the connection's last: nothing more
+ * is read from it, and it is closed once that answer is written. Else a client could keep the connection, and its
+ * place under the connection cap, for as long as it trickles a body nobody reads.</li>
  * </ul>
  * Tito sends one request at a time on a connection and reads each answer, so none of this happens to it.
  */
@@ -42,6 +45,8 @@ final class ConnectionGate extends ChannelDuplexHandler {
     private final WebhookRejections rejections;
     /** A request has been read and its answer not all written yet. */
     private boolean answerOwed;
+    /** The last request read has all arrived, its body included. */
+    private boolean requestEnded = true;
     /** The answer being written says {@code Connection: close}. */
     private boolean lastAnswer;
     /** No more requests are served: the connection closes once the answer owed (if any) is written. */
@@ -68,7 +73,7 @@ final class ConnectionGate extends ChannelDuplexHandler {
             stopReading(ctx);
             return;
         }
-        if (msg instanceof HttpRequest) {
+        if (msg instanceof HttpRequest request) {
             if (!ctx.channel().isWritable()) {
                 ReferenceCountUtil.release(msg);
                 ending = true;
@@ -86,6 +91,11 @@ final class ConnectionGate extends ChannelDuplexHandler {
                 return;
             }
             answerOwed = true;
+            // One without a body has all arrived: the decoder's empty last content, still to come, holds nothing.
+            requestEnded = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+        }
+        if (msg instanceof LastHttpContent) {
+            requestEnded = true;
         }
         ctx.fireChannelRead(msg);
     }
@@ -101,7 +111,7 @@ final class ConnectionGate extends ChannelDuplexHandler {
         }
         if (msg instanceof LastHttpContent) {
             answerOwed = false;
-            if (lastAnswer && !ending) {
+            if ((lastAnswer || !requestEnded) && !ending) {
                 ending = true;
                 stopReading(ctx);
             }

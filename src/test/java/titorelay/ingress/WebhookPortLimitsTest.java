@@ -220,6 +220,22 @@ class WebhookPortLimitsTest {
         }
     }
 
+    @Test
+    void aRequestAnsweredBeforeItsBodyArrivedEndsItsConnection() throws Exception {
+        // A long idle timeout: only the answer may end the connection within the wait below.
+        try (TestRelay relay = relay(Map.of("tito.idle-timeout-ms", "60000"))) {
+            String answers;
+            try (Socket connection = new Socket("127.0.0.1", relay.port())) {
+                // A path with no route answers 404 at once; the client would trickle the rest for as long as it likes.
+                connection.getOutputStream().write(("POST /elsewhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                                    + "1\r\na\r\n").getBytes(StandardCharsets.US_ASCII));
+                answers = untilClosed(connection);
+            }
+            assertEquals(List.of("HTTP/1.1 404 Not Found"), statusLines(answers), answers);
+            assertNothingHeldAfterASentinel(relay);
+        }
+    }
+
     /**
      * Writes {@code requests} again and again on one connection, never reading an answer, until the relay closes the
      * connection (true) or 10 s have passed (false). Before the relay cut such clients off, it read on for as long as
