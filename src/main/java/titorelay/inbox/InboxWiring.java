@@ -16,6 +16,7 @@ import org.apache.camel.support.LifecycleStrategySupport;
 import titorelay.dedupe.DedupeStore;
 import titorelay.settings.Settings;
 import titorelay.storage.DataDirectory;
+import titorelay.storage.SyncWrittenFolder;
 
 /**
  * The inbox and dispatch: the journal that storeInInbox fsyncs into (group commit), the envelope steps, the record
@@ -60,6 +61,7 @@ public final class InboxWiring implements CamelConfiguration {
         registry.bind("forgetInFlight", inFlight.forget());
 
         registry.bind("recordDeadLetter", new RecordDeadLetter());
+        registry.bind("syncWrittenFolder", new SyncWrittenFolder());
         // Each failed try is also noted in the delivery log (titorelay.deliverylog binds deliveryLogFailedTry).
         registry.bind("noteRedelivery", RecordDeadLetter.noteRedelivery(exchange -> {
             Processor logFailedTry = registry.lookupByNameAndType("deliveryLogFailedTry", Processor.class);
