@@ -100,4 +100,17 @@ class ConsoleSessionsTest {
         assertEquals(0, throttle.waitMillis("10.0.0.1"));
         assertEquals(1000, throttle.failed("10.0.0.1"), "a success starts the doubling again");
     }
+
+    @Test
+    void anIpv6ClientWaitsForItsWholeSlash64() {
+        LoginThrottle throttle = new LoginThrottle(1000, new TestClock());
+        assertEquals(1000, throttle.failed("2001:db8:0:1::1"));
+        assertEquals(1000, throttle.waitMillis("2001:db8:0:1:ffff:ffff:ffff:ffff"), "another address of the same /64");
+        assertEquals(1000, throttle.waitMillis("2001:0db8:0000:0001:0:0:0:2"), "the same network, written out");
+        assertEquals(2000, throttle.failed("2001:db8:0:1::abcd"), "a failure from it doubles the network's wait");
+        assertEquals(0, throttle.waitMillis("2001:db8:0:2::1"), "the next /64 is another client");
+        assertEquals(0, throttle.waitMillis("10.0.0.1"));
+        throttle.succeeded("2001:db8:0:1::99");
+        assertEquals(0, throttle.waitMillis("2001:db8:0:1::1"), "a success from the network clears it");
+    }
 }
