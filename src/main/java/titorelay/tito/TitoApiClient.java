@@ -28,6 +28,8 @@ public final class TitoApiClient {
     private static final Logger LOG = LoggerFactory.getLogger(TitoApiClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_DELAY_MS = 60_000;
+    /** The longest Retry-After honoured as it is: a longer one (or nonsense) waits this long, then tries again. */
+    static final long MAX_RETRY_AFTER_MS = 15 * 60_000;
 
     private final TitoApiSettings settings;
     private final HttpClient http;
@@ -127,11 +129,19 @@ public final class TitoApiClient {
             if (attempt >= maxRetries) {
                 throw new TitoApiException(0, what + " failed " + (attempt + 1) + " times, last with " + failure, null);
             }
-            long wait = Math.min(MAX_DELAY_MS, Math.max(delay, retryAfterMs));
+            long wait = waitMillis(delay, retryAfterMs);
             LOG.warn("{} failed ({}); retrying in {} ms", what, failure, wait);
             Thread.sleep(wait);
             delay = Math.min(MAX_DELAY_MS, delay * 2);
         }
+    }
+
+    /**
+     * How long to wait before the next try: the doubling delay (at most a minute), but never less than Tito's
+     * Retry-After (up to {@link #MAX_RETRY_AFTER_MS}): a retry inside the window it names only meets another 429.
+     */
+    static long waitMillis(long delay, long retryAfterMs) {
+        return Math.max(Math.min(MAX_DELAY_MS, delay), Math.min(MAX_RETRY_AFTER_MS, retryAfterMs));
     }
 
     /** Retry-After in seconds (Tito's form); an HTTP date or nonsense counts as none. */
