@@ -1,5 +1,9 @@
 package titorelay.mail;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Processor;
@@ -7,6 +11,7 @@ import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.ExchangeHelper;
 import org.apache.camel.support.SynchronizationAdapter;
 import titorelay.Headers;
+import titorelay.WebhookPayload;
 
 /**
  * What the organizers were emailed about (a ticket or registration: its webhook name and slug), for routes/email.yaml:
@@ -20,6 +25,10 @@ import titorelay.Headers;
  * already emailed about.
  */
 final class EmailedAbout {
+
+    /** What routes/email.yaml's TitoEmailAbout header says of a registration's cancellation, and of a voided ticket. */
+    private static final String REGISTRATION_CANCELLED = "registration.cancelled ";
+    private static final String TICKET_VOIDED = "ticket.voided ";
 
     private final IdempotentRepository emailedAbout;
 
@@ -38,12 +47,23 @@ final class EmailedAbout {
                 exchange.setProperty(ExchangePropertyKey.DUPLICATE_MESSAGE, Boolean.TRUE);
                 return;
             }
+            List<String> noted = new ArrayList<>(List.of(about));
+            if (about.startsWith(REGISTRATION_CANCELLED)) {
+                // Cancelling a registration voids its tickets, and a reconcile pass then finds each of them void: the
+                // registration's email told the organizers, so those are not emailed one by one as well.
+                for (JsonNode ticket : WebhookPayload.of(exchange).path("tickets")) {
+                    String slug = ticket.path("slug").asText("");
+                    if (!slug.isBlank() && emailedAbout.add(TICKET_VOIDED + slug)) {
+                        noted.add(TICKET_VOIDED + slug);
+                    }
+                }
+            }
             exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
                 @Override
                 public void onDone(Exchange done) {
                     // A failure the dead letter channel handled counts too: the delivery is a dead letter.
                     if (done.isFailed() || ExchangeHelper.isFailureHandled(done)) {
-                        emailedAbout.remove(about);
+                        noted.forEach(emailedAbout::remove);
                     }
                 }
             });

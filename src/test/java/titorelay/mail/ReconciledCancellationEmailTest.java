@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.icegreen.greenmail.util.GreenMail;
@@ -133,6 +134,22 @@ class ReconciledCancellationEmailTest {
                 voidTicket("1i5nfwf2t24", "ALREADY-1"));
         assertEquals(List.of("Voided: ticket ALREADY-1, Peter Winter (found by reconciliation)", SENTINEL_SUBJECT),
                 subjectsUpToTheSentinel(2), "the organizers were not emailed about the void: reconciliation tells them");
+    }
+
+    @Test
+    void theTicketsOfACancelledRegistrationAreNotEmailedAgainWhenReconciliationFindsThemVoid() throws Exception {
+        assertEquals(202, relay.send("registration.cancelled", Samples.bytes("registration-v3.1.json")).status());
+        awaitEmails(1);
+        String cancellation = smtp.getReceivedMessages()[0].getSubject();
+        // Cancelling the registration voided its tickets (Tito's docs): the next reconcile pass finds each of them void.
+        JsonNode tickets = JSON.readTree(Samples.bytes("registration-v3.1.json")).get("tickets");
+        assertEquals(6, tickets.size());
+        for (JsonNode ticket : tickets) {
+            relay.camelContext().createProducerTemplate().sendBody("direct:reconciled-cancellation",
+                    voidTicket(ticket.get("slug").asText(), "VOIDED-" + ticket.get("slug").asText()));
+        }
+        assertEquals(List.of(cancellation, SENTINEL_SUBJECT), subjectsUpToTheSentinel(2),
+                "the registration's email told the organizers: no email per ticket of it");
     }
 
     /** Sends a webhook whose email the SMTP server refuses, each retry too, until it is a dead letter. */
