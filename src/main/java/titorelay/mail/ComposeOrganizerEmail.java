@@ -6,6 +6,7 @@ import java.util.Properties;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
+import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
@@ -23,12 +24,40 @@ public class ComposeOrganizerEmail implements Processor {
 
     private static final Session SESSION = Session.getInstance(new Properties());
 
-    private final String from;
-    private final String organizers;
+    private final InternetAddress from;
+    private final InternetAddress[] organizers;
 
+    /** Refuses, at start, addresses no email could be sent with: else every email would fail, one by one. */
     public ComposeOrganizerEmail(String from, String organizers) {
-        this.from = from;
-        this.organizers = organizers;
+        this.from = address("mail.from", from);
+        this.organizers = recipients(organizers);
+    }
+
+    private static InternetAddress address(String setting, String value) {
+        try {
+            InternetAddress address = new InternetAddress(value, true);
+            address.validate();
+            return address;
+        } catch (AddressException e) {
+            throw new IllegalArgumentException(setting + " is not an email address ('" + value + "'): " + e.getMessage(), e);
+        }
+    }
+
+    /** mail.organizers: addresses separated by commas, or by semicolons as Outlook writes a list. */
+    static InternetAddress[] recipients(String organizers) {
+        try {
+            InternetAddress[] addresses = InternetAddress.parse(organizers.replace(';', ','), true);
+            for (InternetAddress address : addresses) {
+                address.validate();
+            }
+            if (addresses.length == 0) {
+                throw new AddressException("no address");
+            }
+            return addresses;
+        } catch (AddressException e) {
+            throw new IllegalArgumentException("mail.organizers is not a list of email addresses separated by commas ('"
+                                               + organizers + "'): " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -42,8 +71,8 @@ public class ComposeOrganizerEmail implements Processor {
                 setHeader("Message-ID", id);
             }
         };
-        message.setFrom(new InternetAddress(from));
-        message.setRecipients(Message.RecipientType.TO, InternetAddress.parse(organizers));
+        message.setFrom(from);
+        message.setRecipients(Message.RecipientType.TO, organizers);
         message.setSubject(oneLine(exchange.getVariable("subject", String.class)), "UTF-8");
 
         MimeBodyPart text = new MimeBodyPart();

@@ -74,7 +74,12 @@ public final class TestRelay implements AutoCloseable {
 
         Main main = RelayMain.create();
         properties.forEach(main::addOverrideProperty);
-        main.start();
+        try {
+            main.start();
+        } catch (Exception | Error refused) {
+            main.stop(); // a relay that refused to start leaves nothing running in the test JVM
+            throw refused;
+        }
         return new TestRelay(main, dataDir, port, managementPort);
     }
 
