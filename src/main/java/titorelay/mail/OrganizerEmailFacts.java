@@ -87,7 +87,10 @@ public class OrganizerEmailFacts implements Processor {
         facts.put("ticketCount", count);
         facts.put("ticketsLabel", count == 1 ? "1 ticket" : count + " tickets");
 
-        String currency = text(p, "currency").isEmpty() ? text(p.path("event"), "currency") : text(p, "currency");
+        // A registration has its own; a 2017 ticket its event's; a 2022 ticket (ticket-v3.1.json) only its registration's.
+        String currency = !text(p, "currency").isEmpty() ? text(p, "currency")
+                : !text(p.path("event"), "currency").isEmpty() ? text(p.path("event"), "currency")
+                : text(p.path("registration"), "currency");
         String total = !text(p, "total").isEmpty() ? text(p, "total") : text(p, "total_paid");
         facts.put("amount", total.isEmpty() ? "" : (currency.isEmpty() ? total : currency + " " + total));
         String discount = !text(p, "discount_code").isEmpty() ? text(p, "discount_code") : text(p, "discount_code_used");
