@@ -109,6 +109,7 @@ final class CsvTabFile {
                 }
             }
             writeAll(target, lines);
+            target.force(false); // on the disk before its name replaces the old file's (renamed)
         }
         return renamed(hidden, file, rows, lineEnds, width, bom);
     }
@@ -150,6 +151,7 @@ final class CsvTabFile {
             }
             writeAll(target, lines);
             copy(source, copyFrom, copyTo, target);
+            target.force(false); // on the disk before its name replaces the old file's (renamed)
         }
         return renamed(hidden, file, rows, lineEnds, width, before.bom());
     }
@@ -271,11 +273,8 @@ final class CsvTabFile {
 
     private static CsvTab renamed(Path hidden, Path file, List<String[]> rows, long[] lineEnds, int width,
             boolean bom) throws IOException {
-        // The new file's bytes on the disk before its name replaces the old one's, and the name before dispatch
-        // counts the rows done and lets the journal go: a power cut then leaves the old tab or the new, whole.
-        try (FileChannel written = FileChannel.open(hidden, StandardOpenOption.WRITE)) {
-            written.force(false);
-        }
+        // The new file's bytes are on the disk (forced by its writer); its name too before dispatch counts the rows
+        // done and lets the journal go: a power cut then leaves the old tab or the new, whole.
         Files.move(hidden, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Fsync.directory(file.getParent());
         return written(file, rows, lineEnds, width, bom);
