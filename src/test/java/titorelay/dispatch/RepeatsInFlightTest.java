@@ -78,39 +78,29 @@ class RepeatsInFlightTest {
     void aRepeatDroppedWhileItsTwinIsInFlightLeavesTheTwinInFlightSoAThirdCopyIsDroppedToo() throws Exception {
         byte[] body = uniqueTicket("dropped");
         String key = DeliveryKeys.key(NAME, body);
-        holding.add(key);
         double processed = processed();
         double duplicates = duplicates();
 
-        assertEquals(202, relay.send(NAME, body).status());
-        await("the first copy held in the spreadsheet sink", PATIENCE, () -> arrivals(key) == 1);
+        sendFirstCopyHeld(body);
         assertEquals(202, relay.send(NAME, body).status());
         await("the second copy dropped as a repeat", PATIENCE, () -> duplicates() == duplicates + 1);
 
         assertThirdCopyDropped(body, duplicates + 2);
-        releaseHeld(key);
-        await("the first copy done, and nothing left in the inbox", PATIENCE,
-                () -> processed() == processed + 1 && relay.inbox().isEmpty());
-        assertEquals(1, arrivals(key));
+        releaseHeldAndAwaitItDone(key, processed);
     }
 
     @Test
     void aRepeatThatFailsIntoADeadLetterWhileItsTwinIsInFlightLeavesTheTwinInFlight() throws Exception {
         byte[] body = uniqueTicket("dead-letter");
         String key = DeliveryKeys.key(NAME, body);
-        holding.add(key);
         double processed = processed();
         double duplicates = duplicates();
 
-        assertEquals(202, relay.send(NAME, body).status());
-        await("the first copy held in the spreadsheet sink", PATIENCE, () -> arrivals(key) == 1);
+        sendFirstCopyHeld(body);
         sendSecondCopyThatFailsIntoADeadLetter(body);
 
         assertThirdCopyDropped(body, duplicates + 1);
-        releaseHeld(key);
-        await("the first copy done, and nothing left in the inbox", PATIENCE,
-                () -> processed() == processed + 1 && relay.inbox().isEmpty());
-        assertEquals(1, arrivals(key));
+        releaseHeldAndAwaitItDone(key, processed);
     }
 
     @Test
@@ -126,6 +116,22 @@ class RepeatsInFlightTest {
         assertThirdCopyDropped(body, duplicates + 1);
         await("nothing left in the inbox", PATIENCE, () -> relay.inbox().isEmpty());
         assertEquals(processed + 1, processed());
+    }
+
+    /** The first copy of a delivery, held in the spreadsheet sink (dispatch goes on to the next copies). */
+    private void sendFirstCopyHeld(byte[] body) throws Exception {
+        String key = DeliveryKeys.key(NAME, body);
+        holding.add(key);
+        assertEquals(202, relay.send(NAME, body).status());
+        await("the first copy held in the spreadsheet sink", PATIENCE, () -> arrivals(key) == 1);
+    }
+
+    /** Lets the held first copy go on: it completes, nothing is left in the inbox, and no other copy reached the sink. */
+    private void releaseHeldAndAwaitItDone(String key, double processedBefore) throws Exception {
+        releaseHeld(key);
+        await("the first copy done, and nothing left in the inbox", PATIENCE,
+                () -> processed() == processedBefore + 1 && relay.inbox().isEmpty());
+        assertEquals(1, arrivals(key));
     }
 
     /** Sends a copy whose drop as a repeat fails (each retry too), until it is kept as a dead letter. */
