@@ -40,7 +40,9 @@ class PendingRowsAtStopTest {
                 // The first delivery is written at once (no write came before it); the next ones wait a flush interval.
                 assertEquals(202, relay.send("ticket.updated",
                         Tickets.ticket("ti_first", "complete", "First", "2022-03-26 08:00:00 UTC")).status());
-                TestRelay.await("the first row written", Duration.ofSeconds(20), () -> google.writeRequests() == 1
+                // By what the sheet shows, not by a count of requests: a write the client timed out on and sent again
+                // on a loaded machine is still one row.
+                TestRelay.await("the first row written", Duration.ofSeconds(20), () -> slugs(google).equals(List.of("ti_first"))
                         && relay.camelContext().getInflightRepository().size("spreadsheet") == 0);
                 for (int i = 0; i < 5; i++) {
                     assertEquals(202, relay.send("ticket.updated",
@@ -48,16 +50,24 @@ class PendingRowsAtStopTest {
                 }
                 TestRelay.await("the five rows to wait in the spreadsheet sink", Duration.ofSeconds(20),
                         () -> relay.camelContext().getInflightRepository().size("spreadsheet") == 5);
-                assertEquals(1, google.writeRequests(), "no row but the first was written before the stop: " + google.requestLog());
+                assertEquals(List.of("ti_first"), slugs(google), "no row but the first was written before the stop: " + google.requestLog());
             } finally {
                 relay.close();
             }
-            List<List<String>> tickets = google.grid(SPREADSHEET, "Tickets");
-            assertEquals(7, tickets.size(), "the header, the first row and the five pending rows: " + tickets);
+            List<String> slugs = slugs(google);
+            assertEquals(6, slugs.size(), "the first row and the five pending rows: " + slugs);
             for (int i = 0; i < 5; i++) {
-                String slug = "ti_pending_" + i;
-                assertTrue(tickets.stream().anyMatch(row -> row.get(0).equals(slug)), slug + " in " + tickets);
+                assertTrue(slugs.contains("ti_pending_" + i), "ti_pending_" + i + " in " + slugs);
             }
         }
+    }
+
+    /** The Slug column of the Tickets tab below its header; empty while the tab does not exist. */
+    private static List<String> slugs(SheetsEmulator google) {
+        if (!google.tabs(SPREADSHEET).contains("Tickets")) {
+            return List.of();
+        }
+        List<List<String>> tickets = google.grid(SPREADSHEET, "Tickets");
+        return tickets.stream().skip(1).map(row -> row.get(0)).toList();
     }
 }
