@@ -212,10 +212,27 @@ class DispatchTest {
         List<RouteSteps.Step> dispatch = RouteSteps.of(relay.camelContext(), "dispatch");
         assertTrue(dispatch.stream().anyMatch(RouteSteps.Step::retried));
         assertEquals(List.of(), dispatch.stream().filter(step -> parses(step.channel())).toList(), "parsed in dispatch");
-        List<RouteSteps.Step> parse = RouteSteps.of(relay.camelContext(), "parse-and-route").stream()
+        List<RouteSteps.Step> parse = RouteSteps.of(relay.camelContext(), "dispatch-once").stream()
                 .filter(step -> parses(step.channel())).toList();
         assertEquals(1, parse.size(), "parsed once, before the sinks");
         assertFalse(parse.get(0).retried());
+    }
+
+    @Test
+    void aDeliveryWaitingOnASinkIsCopiedOnceByDispatchsErrorHandler() {
+        // A step the error handler wraps inside another it wraps would keep a second copy of each of the thousands of
+        // deliveries that wait for the sheet's batch (the idempotent consumer's steps were such, before).
+        List<RouteSteps.Step> dispatch = RouteSteps.of(relay.camelContext(), "dispatch");
+        List<RouteSteps.Step> toTheSinks = dispatch.stream()
+                .filter(step -> step.channel().getNextProcessor().toString().contains("direct://dispatch-once")).toList();
+        assertEquals(1, toTheSinks.size(), "one step of dispatch calls the sinks' route: " + dispatch);
+        assertTrue(toTheSinks.get(0).retried(), "a failing sink is retried");
+        assertFalse(toTheSinks.get(0).insideRetried(), "the call of the sinks' route is inside another step the error"
+                                                       + " handler wraps: " + dispatch);
+        for (String route : List.of("dispatch-once", "route-by-name", "spreadsheet", "organizer-email")) {
+            assertEquals(List.of(), RouteSteps.of(relay.camelContext(), route).stream().filter(RouteSteps.Step::retried).toList(),
+                    "steps of " + route + " (called from dispatch) with a retrying error handler of their own");
+        }
     }
 
     private static boolean parses(Channel channel) {

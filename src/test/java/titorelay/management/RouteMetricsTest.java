@@ -74,7 +74,7 @@ class RouteMetricsTest {
 
     @Test
     void eachRouteADeliveryPassesCountsItOnceAsSucceeded() throws Exception {
-        List<String> routes = List.of("ingress", "dispatch", "parse-and-route", "route-by-name", "spreadsheet");
+        List<String> routes = List.of("ingress", "dispatch", "dispatch-once", "route-by-name", "spreadsheet");
         Map<String, Map<String, Double>> before = new HashMap<>();
         for (String route : routes) {
             before.put(route, seriesOf(route));
