@@ -59,17 +59,13 @@ public final class GoogleSpreadsheet implements titorelay.sheets.Spreadsheet {
 
     @Override
     public List<List<List<String>>> read(List<SheetRange> ranges) throws IOException {
-        BatchGetValuesResponse response = call("data/batchGet",
-                Map.of(ARGUMENT + "ranges", ranges.stream().map(GoogleSpreadsheet::a1).toList()), BatchGetValuesResponse.class);
+        // By column: a key column then comes as one list, not as a list per row (ColumnsAsRows).
+        BatchGetValuesResponse response = call("data/batchGet", Map.of(
+                ARGUMENT + "ranges", ranges.stream().map(GoogleSpreadsheet::a1).toList(),
+                ARGUMENT + "majorDimension", "COLUMNS"), BatchGetValuesResponse.class);
         List<List<List<String>>> grids = new ArrayList<>();
         for (ValueRange range : response.getValueRanges()) {
-            List<List<String>> grid = new ArrayList<>();
-            if (range.getValues() != null) {
-                for (List<Object> row : range.getValues()) {
-                    grid.add(row.stream().map(cell -> cell == null ? "" : cell.toString()).toList());
-                }
-            }
-            grids.add(grid);
+            grids.add(ColumnsAsRows.of(range.getValues()));
         }
         return grids;
     }

@@ -550,8 +550,9 @@ public final class SheetsEmulator implements AutoCloseable {
     }
 
     private JsonNode batchGet(Book book, Map<String, List<String>> query) {
-        if (!"ROWS".equals(first(query, "majorDimension", "ROWS"))) {
-            throw new ApiError(501, "Not emulated: majorDimension other than ROWS.");
+        String majorDimension = first(query, "majorDimension", "ROWS");
+        if (!majorDimension.equals("ROWS") && !majorDimension.equals("COLUMNS")) {
+            throw new ApiError(400, "Invalid value at 'major_dimension' (" + majorDimension + ")");
         }
         // Resolve every range first: one bad range fails the whole call, as with Google.
         List<String> ranges = query.getOrDefault("ranges", List.of());
@@ -563,8 +564,9 @@ public final class SheetsEmulator implements AutoCloseable {
             Target target = targets.get(i);
             ObjectNode valueRange = valueRanges.addObject();
             valueRange.put("range", ranges.get(i)); // Google answers with its normalised form; the relay ignores it
-            valueRange.put("majorDimension", "ROWS");
-            List<List<String>> cells = trim(target.tab.block(target.range));
+            valueRange.put("majorDimension", majorDimension);
+            List<List<String>> block = target.tab.block(target.range);
+            List<List<String>> cells = trim(majorDimension.equals("COLUMNS") ? transposed(block) : block);
             if (!cells.isEmpty()) {
                 ArrayNode values = valueRange.putArray("values");
                 for (List<String> row : cells) {
@@ -671,9 +673,23 @@ public final class SheetsEmulator implements AutoCloseable {
         return cells;
     }
 
+    /** The block's columns, each as a list from its top cell down (a row shorter than the block reads as empty cells). */
+    private static List<List<String>> transposed(List<List<String>> block) {
+        int width = block.stream().mapToInt(List::size).max().orElse(0);
+        List<List<String>> columns = new ArrayList<>();
+        for (int c = 0; c < width; c++) {
+            List<String> column = new ArrayList<>();
+            for (List<String> row : block) {
+                column.add(c < row.size() ? row.get(c) : "");
+            }
+            columns.add(column);
+        }
+        return columns;
+    }
+
     /**
-     * Google's shape for read values, modelled here on its own (not the relay's TrimmedGrid): no trailing empty
-     * cells in a row, no trailing empty rows.
+     * Google's shape for read values (each list of its major dimension), modelled here on its own (not the relay's TrimmedGrid): no trailing empty
+     * cells in a row (a column, with majorDimension COLUMNS), no trailing empty rows (columns).
      */
     private static List<List<String>> trim(List<List<String>> cells) {
         List<List<String>> trimmed = new ArrayList<>();

@@ -222,6 +222,29 @@ class SheetsEmulatorTest {
     }
 
     @Test
+    void batchGetByColumnsAnswersEachColumnFromTheTopAsGoogleDocumentsIt() throws Exception {
+        // Google's example for majorDimension: A1=1, B1=2, A2=3, B2=4 read as ROWS is [[1,2],[3,4]], as COLUMNS [[1,3],[2,4]].
+        emulator.setGrid(ID, "Sheet1", rows(List.of("1", "2"), List.of("3", "4")));
+        assertEquals(rows(List.of("1", "3"), List.of("2", "4")), readByColumns("'Sheet1'!A1:B2"));
+        // Each column ends at its last non-empty cell, and trailing empty columns are left out; an empty cell above
+        // a value, and an empty column before one, stay.
+        emulator.setGrid(ID, "Sheet1", rows(List.of("", "b1", "", "", ""), List.of("a2", "", "", "d2"), List.of("", "b3")));
+        assertEquals(rows(List.of("", "a2"), List.of("b1", "", "b3"), List.of(), List.of("", "d2")), readByColumns("'Sheet1'"));
+        assertEquals(rows(List.of("b1", "", "b3")), readByColumns("'Sheet1'!B:B"));
+        assertEquals(rows(List.of(), List.of("b1")), readByColumns("'Sheet1'!1:1"));
+        assertNull(readByColumns("'Sheet1'!F:F"));
+
+        GoogleJsonResponseException diagonal = assertThrows(GoogleJsonResponseException.class, () -> sheets.spreadsheets()
+                .values().batchGet(ID).setRanges(List.of("'Sheet1'")).setMajorDimension("DIAGONALS").execute());
+        assertEquals(400, diagonal.getStatusCode());
+    }
+
+    private List<List<Object>> readByColumns(String range) throws Exception {
+        return sheets.spreadsheets().values().batchGet(ID).setRanges(List.of(range)).setMajorDimension("COLUMNS").execute()
+                .getValueRanges().get(0).getValues();
+    }
+
+    @Test
     void quotedTabNames() throws Exception {
         addTabs("My tab", "Bob's");
         write("'My tab'!B2:B2", rows(List.of("hello")));
