@@ -14,6 +14,7 @@ import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import titorelay.Headers;
+import titorelay.inbox.InboxEnvelope;
 import titorelay.inbox.RecordDeadLetter;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.sheets.SpreadsheetSink;
@@ -90,7 +91,16 @@ final class DeliveryHooks {
         return new LogEvent.Taken(id, message.getHeader(Headers.WEBHOOK_NAME, String.class),
                 message.getHeader(Headers.RECEIVED_AT, String.class),
                 message.getHeader(Headers.DELIVERY_KEY, String.class),
-                message.getBody() instanceof byte[] body ? body : null, Instant.now());
+                message.getBody() instanceof byte[] envelope ? titosBytes(envelope) : null, Instant.now());
+    }
+
+    /** Tito's bytes in the inbox envelope dispatch holds as the body until its sinks (OpenInboxEnvelope). */
+    private static byte[] titosBytes(byte[] envelope) {
+        try {
+            return InboxEnvelope.parse(envelope).body();
+        } catch (IllegalArgumentException notAnEnvelope) {
+            return null;
+        }
     }
 
     private static LogEvent deadLetter(String id, Exchange exchange) {

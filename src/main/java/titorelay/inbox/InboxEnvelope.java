@@ -48,11 +48,16 @@ public record InboxEnvelope(Map<String, String> fields, byte[] body) {
      * id, and a retry re-sends identical bytes, so this is also what recognises a replayed or retried request.
      */
     public String deliveryKey() {
+        return key(field(WEBHOOK_NAME), body, 0, body.length);
+    }
+
+    private static String key(String webhookName, byte[] bytes, int offset, int length) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(field(WEBHOOK_NAME).getBytes(StandardCharsets.UTF_8));
+            sha.update(webhookName.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) '\n');
-            return HexFormat.of().formatHex(sha.digest(body));
+            sha.update(bytes, offset, length);
+            return HexFormat.of().formatHex(sha.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available in this JVM", e);
         }
@@ -78,6 +83,23 @@ public record InboxEnvelope(Map<String, String> fields, byte[] body) {
     }
 
     public static InboxEnvelope parse(byte[] bytes) {
+        Head head = head(bytes);
+        return new InboxEnvelope(head.fields(), Arrays.copyOfRange(bytes, head.bodyStart(), bytes.length));
+    }
+
+    /**
+     * An envelope's fields, and where Tito's bytes begin in it: read without copying them (dispatch routes on the
+     * fields while the envelope stays whole, see {@link OpenInboxEnvelope}).
+     */
+    public record Head(Map<String, String> fields, int bodyStart) {
+
+        /** {@link InboxEnvelope#deliveryKey()} of the envelope this head was read from. */
+        public String deliveryKey(byte[] envelope) {
+            return key(fields.get(WEBHOOK_NAME), envelope, bodyStart, envelope.length - bodyStart);
+        }
+    }
+
+    public static Head head(byte[] bytes) {
         int end = indexOf(bytes, SEPARATOR);
         if (end < 0) {
             throw new IllegalArgumentException("not an inbox envelope: no blank line after its fields");
@@ -94,7 +116,7 @@ public record InboxEnvelope(Map<String, String> fields, byte[] body) {
         if (!fields.containsKey(WEBHOOK_NAME)) {
             throw new IllegalArgumentException("not an inbox envelope: no " + WEBHOOK_NAME + " field");
         }
-        return new InboxEnvelope(fields, Arrays.copyOfRange(bytes, end + SEPARATOR.length, bytes.length));
+        return new Head(Map.copyOf(fields), end + SEPARATOR.length);
     }
 
     private static String oneLine(String value) {

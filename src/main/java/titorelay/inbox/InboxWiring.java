@@ -32,6 +32,7 @@ public final class InboxWiring implements CamelConfiguration {
 
         registry.bind("sealInboxEnvelope", new SealInboxEnvelope());
         registry.bind("openInboxEnvelope", new OpenInboxEnvelope());
+        registry.bind("takeTitosBytes", new TakeTitosBytes());
         // A lost record only means a delivery dispatched again (the sinks skip what they did): no fsync per delivery.
         IdempotentRepository dispatchedDeliveries = DedupeStore.repository(camelContext, "dispatch", false);
         registry.bind("dispatchedDeliveries", dispatchedDeliveries);

@@ -15,9 +15,11 @@ import titorelay.ingress.TitoWebhookNames;
 import titorelay.Headers;
 
 /**
- * Reads a delivery back from the inbox: the body becomes Tito's original bytes, and the envelope's fields become
- * headers ({@code X-Webhook-Name}, {@code TitoReceivedAt}, {@code TitoDeliveryKey}) for dispatch to route on, and
- * {@code TitoMetricName} for its counters.
+ * Reads a delivery back from the inbox: the envelope's fields become headers ({@code X-Webhook-Name},
+ * {@code TitoReceivedAt}, {@code TitoDeliveryKey}) for dispatch to route on, and {@code TitoMetricName} for its
+ * counters. The body stays the envelope's bytes, the very array Camel keeps for a dead letter, until
+ * {@link TakeTitosBytes} takes Tito's bytes out of it past dispatch's error handler: the copy that error handler
+ * keeps of a delivery waiting for its sheet's batch then holds no second copy of them.
  * <p>
  * Deliveries are dispatched concurrently (a sink may hold one until its batch is written), so the file poller can
  * list a file whose delivery completes, and is deleted, just before it is read. Such a file is done: it is skipped.
@@ -42,12 +44,12 @@ public class OpenInboxEnvelope implements Processor {
         } else {
             bytes = message.getBody(byte[].class);
         }
-        InboxEnvelope envelope = InboxEnvelope.parse(bytes);
-        message.setHeader(Headers.WEBHOOK_NAME, envelope.field(InboxEnvelope.WEBHOOK_NAME));
-        message.setHeader(Headers.METRIC_NAME,
-                TitoWebhookNames.metricName(envelope.field(InboxEnvelope.WEBHOOK_NAME)));
-        message.setHeader(Headers.RECEIVED_AT, envelope.field(InboxEnvelope.RECEIVED_AT));
-        message.setHeader(Headers.DELIVERY_KEY, envelope.deliveryKey());
-        message.setBody(envelope.body());
+        InboxEnvelope.Head head = InboxEnvelope.head(bytes);
+        String name = head.fields().get(InboxEnvelope.WEBHOOK_NAME);
+        message.setHeader(Headers.WEBHOOK_NAME, name);
+        message.setHeader(Headers.METRIC_NAME, TitoWebhookNames.metricName(name));
+        message.setHeader(Headers.RECEIVED_AT, head.fields().get(InboxEnvelope.RECEIVED_AT));
+        message.setHeader(Headers.DELIVERY_KEY, head.deliveryKey(bytes));
+        message.setBody(bytes);
     }
 }

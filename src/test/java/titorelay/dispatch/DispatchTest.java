@@ -55,6 +55,10 @@ class DispatchTest {
                 && "ticket.voided".equals(exchange.getMessage().getHeader("X-Webhook-Name")),
                 "the spreadsheet is down for ticket.voided");
         // After the sheet's own step: by then the sink has taken the tree and dropped the body.
+        AdviceWith.adviceWith(relay.camelContext(), "dispatch-once", route -> route.weaveAddFirst()
+                .process(exchange -> sinksRouteEntries.add(new SinksRouteEntry(
+                        exchange.getMessage().getHeader("TitoDeliveryKey", String.class), exchange.getMessage().getBody(),
+                        exchange.getUnitOfWork().getOriginalInMessage().getBody()))));
         AdviceWith.adviceWith(relay.camelContext(), "spreadsheet", route -> route.weaveAddLast()
                 .process(exchange -> {
                     String rows = String.valueOf(exchange.getProperty(SpreadsheetSink.ROWS));
@@ -216,6 +220,35 @@ class DispatchTest {
                 .filter(step -> parses(step.channel())).toList();
         assertEquals(1, parse.size(), "parsed once, before the sinks");
         assertFalse(parse.get(0).retried());
+    }
+
+    /** What a delivery's exchange held as it entered dispatch-once: its body, and the body a dead letter would keep. */
+    private record SinksRouteEntry(String deliveryKey, Object body, Object deadLetterBody) {
+    }
+
+    private final List<SinksRouteEntry> sinksRouteEntries = new CopyOnWriteArrayList<>();
+
+    @Test
+    void dispatchCallsTheSinksWithTheEnvelopeItKeepsForADeadLetterNotASecondCopyOfTitosBytes() throws Exception {
+        // Dispatch's error handler copies the delivery as the step that calls dispatch-once begins, and keeps the copy
+        // while the delivery waits for its sheet's batch: that copy is to hold the envelope's bytes, which the
+        // exchange keeps anyway for a dead letter, and not Tito's bytes copied out of them.
+        byte[] body = uniqueTicket("envelope");
+        assertEquals(202, relay.send("ticket.updated", body).status());
+        String key = InboxEnvelope.parse(envelopeOf("ticket.updated", body)).deliveryKey();
+        await("the delivery to reach dispatch-once", PATIENCE,
+                () -> sinksRouteEntries.stream().anyMatch(entry -> key.equals(entry.deliveryKey())));
+        SinksRouteEntry entry = sinksRouteEntries.stream().filter(e -> key.equals(e.deliveryKey())).findFirst().orElseThrow();
+        assertTrue(entry.body() == entry.deadLetterBody(), "the very array a dead letter keeps, not another: " + entry);
+        InboxEnvelope envelope = InboxEnvelope.parse((byte[]) entry.body());
+        assertEquals("ticket.updated", envelope.field(InboxEnvelope.WEBHOOK_NAME));
+        assertArrayEquals(body, envelope.body());
+        await("the delivery to be processed", PATIENCE, () -> relay.camelContext().getInflightRepository().size() == 0);
+    }
+
+    /** An envelope of the name over the bytes, as far as its delivery key goes (the key covers the name and Tito's bytes). */
+    private static byte[] envelopeOf(String name, byte[] body) {
+        return new InboxEnvelope(java.util.Map.of(InboxEnvelope.WEBHOOK_NAME, name), body).toBytes();
     }
 
     @Test

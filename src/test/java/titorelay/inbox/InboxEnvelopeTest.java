@@ -56,4 +56,21 @@ class InboxEnvelopeTest {
         assertEquals("not an inbox envelope: no X-Webhook-Name field", assertThrows(IllegalArgumentException.class,
                 () -> InboxEnvelope.parse("Other: x\n\n{}".getBytes(StandardCharsets.UTF_8))).getMessage());
     }
+
+    @Test
+    void itsHeadGivesTheFieldsAndTheDeliveryKeyWithoutCopyingTitosBytes() throws Exception {
+        byte[] bytes = new InboxEnvelope(Map.of("X-Webhook-Name", "ticket.updated", "Received-At", "2026-12-07T22:00:00Z"),
+                BODY).toBytes();
+        InboxEnvelope.Head head = InboxEnvelope.head(bytes);
+        assertEquals(Map.of("X-Webhook-Name", "ticket.updated", "Received-At", "2026-12-07T22:00:00Z"), head.fields());
+        assertArrayEquals(BODY, java.util.Arrays.copyOfRange(bytes, head.bodyStart(), bytes.length));
+        // The key, worked out here: SHA-256 of the name, a newline, and Tito's bytes.
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        sha.update("ticket.updated\n".getBytes(StandardCharsets.UTF_8));
+        String expected = java.util.HexFormat.of().formatHex(sha.digest(BODY));
+        assertEquals(expected, head.deliveryKey(bytes));
+        assertEquals(expected, InboxEnvelope.parse(bytes).deliveryKey());
+        assertEquals("not an inbox envelope: no blank line after its fields", assertThrows(IllegalArgumentException.class,
+                () -> InboxEnvelope.head("X-Webhook-Name: x\n{}".getBytes(StandardCharsets.UTF_8))).getMessage());
+    }
 }
