@@ -43,14 +43,12 @@ final class EmailedAbout {
             if (about == null) {
                 throw new IllegalStateException("the email has no " + Headers.EMAIL_ABOUT + " header");
             }
-            if (!emailedAbout.add(about)) {
-                exchange.setProperty(ExchangePropertyKey.DUPLICATE_MESSAGE, Boolean.TRUE);
-                return;
-            }
-            List<String> noted = new ArrayList<>(List.of(about));
-            if (about.startsWith(REGISTRATION_CANCELLED)) {
+            List<String> noted = new ArrayList<>();
+            if (about.startsWith(REGISTRATION_CANCELLED) && !emailedAbout.contains(about)) {
                 // Cancelling a registration voids its tickets, and a reconcile pass then finds each of them void: the
-                // registration's email told the organizers, so those are not emailed one by one as well.
+                // registration's email told the organizers, so those are not emailed one by one as well. Its tickets
+                // are noted before the registration itself: a relay killed between two of these notes has not noted
+                // the registration, so the delivery, taken again, is no repeat and notes the tickets left.
                 for (JsonNode ticket : WebhookPayload.of(exchange).path("tickets")) {
                     String slug = ticket.path("slug").asText("");
                     if (!slug.isBlank() && emailedAbout.add(TICKET_VOIDED + slug)) {
@@ -58,6 +56,12 @@ final class EmailedAbout {
                     }
                 }
             }
+            if (!emailedAbout.add(about)) {
+                // A twin noted it meanwhile: its email covers the tickets noted here, which stay noted.
+                exchange.setProperty(ExchangePropertyKey.DUPLICATE_MESSAGE, Boolean.TRUE);
+                return;
+            }
+            noted.add(about);
             exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
                 @Override
                 public void onDone(Exchange done) {
