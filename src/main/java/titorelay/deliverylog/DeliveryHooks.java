@@ -97,7 +97,7 @@ final class DeliveryHooks {
     /** Tito's bytes in the inbox envelope dispatch holds as the body until its sinks (OpenInboxEnvelope). */
     private static byte[] titosBytes(byte[] envelope) {
         try {
-            return InboxEnvelope.parse(envelope).body();
+            return InboxEnvelope.titosBytes(envelope);
         } catch (IllegalArgumentException notAnEnvelope) {
             return null;
         }

@@ -99,11 +99,25 @@ public record InboxEnvelope(Map<String, String> fields, byte[] body) {
         }
     }
 
-    public static Head head(byte[] bytes) {
+    /**
+     * Tito's bytes, copied out of an envelope whose fields were read before ({@link #head}): found by the blank line
+     * alone, without reading the fields again.
+     */
+    public static byte[] titosBytes(byte[] envelope) {
+        return Arrays.copyOfRange(envelope, fieldsEnd(envelope) + SEPARATOR.length, envelope.length);
+    }
+
+    /** Where the fields end: the blank line. */
+    private static int fieldsEnd(byte[] bytes) {
         int end = indexOf(bytes, SEPARATOR);
         if (end < 0) {
             throw new IllegalArgumentException("not an inbox envelope: no blank line after its fields");
         }
+        return end;
+    }
+
+    public static Head head(byte[] bytes) {
+        int end = fieldsEnd(bytes);
         Map<String, String> fields = new LinkedHashMap<>();
         String head = new String(bytes, 0, end, StandardCharsets.UTF_8);
         for (String line : head.split("\n")) {

@@ -12,6 +12,6 @@ public class TakeTitosBytes implements Processor {
 
     @Override
     public void process(Exchange exchange) throws Exception {
-        exchange.getMessage().setBody(InboxEnvelope.parse(exchange.getMessage().getMandatoryBody(byte[].class)).body());
+        exchange.getMessage().setBody(InboxEnvelope.titosBytes(exchange.getMessage().getMandatoryBody(byte[].class)));
     }
 }

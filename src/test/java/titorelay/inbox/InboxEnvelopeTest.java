@@ -70,6 +70,7 @@ class InboxEnvelopeTest {
         String expected = java.util.HexFormat.of().formatHex(sha.digest(BODY));
         assertEquals(expected, head.deliveryKey(bytes));
         assertEquals(expected, InboxEnvelope.parse(bytes).deliveryKey());
+        assertArrayEquals(BODY, InboxEnvelope.titosBytes(bytes));
         assertEquals("not an inbox envelope: no blank line after its fields", assertThrows(IllegalArgumentException.class,
                 () -> InboxEnvelope.head("X-Webhook-Name: x\n{}".getBytes(StandardCharsets.UTF_8))).getMessage());
     }
