@@ -74,6 +74,12 @@ final class ConnectionGate extends ChannelDuplexHandler {
             return;
         }
         if (msg instanceof HttpRequest request) {
+            if (!ctx.channel().isActive()) {
+                // What the decoder had of a head when the connection closed (the idle timeout, or its client left):
+                // no request, and nobody to answer. Not one whose client does not read, either.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (!ctx.channel().isWritable()) {
                 ReferenceCountUtil.release(msg);
                 ending = true;

@@ -11,6 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
@@ -123,6 +127,35 @@ class WebhookPortLimitsTest {
                 assertNull(next.answerOrClose(300), "a new large body is taken, not refused");
             }
             assertEquals(0.0, relay.counter("tito_webhooks_rejected_total", "reason=\"unverified-bytes\""));
+        }
+    }
+
+    @Test
+    void aHeadTrickledByteByByteIsClosedAtTheIdleTimeoutThoughItsBytesKeepComing() throws Exception {
+        // A byte every 50 ms, and the head never ends: a header of 200 bytes would take 10 s. Vert.x's idle timeout
+        // counts what its decoder makes of the bytes (a request's head, its body's parts), not the bytes, so a head
+        // still coming after the idle timeout is closed like a silent connection, without a word. Else 2,000 such
+        // clients would hold the connection cap for as long as they like, shutting Tito out.
+        try (TestRelay relay = relay(Map.of("tito.idle-timeout-ms", "1000"))) {
+            byte[] endlessHead = ("X-Padding: " + "a".repeat(200)).getBytes(StandardCharsets.US_ASCII);
+            ExecutorService trickler = Executors.newSingleThreadExecutor();
+            try (Socket connection = new Socket("127.0.0.1", relay.port())) {
+                // The request line at once (as a slowloris client sends it), then the headers a byte at a time.
+                connection.getOutputStream().write("POST /webhooks/tito HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                long started = System.nanoTime();
+                Future<Integer> trickled = trickler.submit(() -> trickle(connection, endlessHead, 50));
+                assertEquals("", untilClosed(connection), "closed without an answer");
+                long tookMs = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(tookMs >= 1000, "closed after " + tookMs + " ms, before the idle timeout");
+                int sent = trickled.get(10, TimeUnit.SECONDS); // the trickling thread's failure fails the test
+                assertTrue(sent < endlessHead.length, "the relay closed the connection while the head was still coming");
+            } finally {
+                trickler.shutdownNow();
+            }
+            assertNothingHeldAfterASentinel(relay);
+            // The decoder hands on what it had of the head when the connection closed: no request, so no refusal.
+            assertEquals("", relay.metrics().lines().filter(line -> line.startsWith("tito_webhooks_rejected_total"))
+                    .collect(java.util.stream.Collectors.joining("\n")), "nothing counted as refused");
         }
     }
 
@@ -306,6 +339,22 @@ class WebhookPortLimitsTest {
             // closed with a reset: what came before it is all there is
         }
         return received.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Writes {@code bytes} one at a time, {@code pauseMs} apart; how many it wrote before the relay closed the connection. */
+    private static int trickle(Socket connection, byte[] bytes, long pauseMs) throws InterruptedException {
+        int sent = 0;
+        try {
+            for (byte b : bytes) {
+                connection.getOutputStream().write(b);
+                connection.getOutputStream().flush();
+                sent++;
+                Thread.sleep(pauseMs);
+            }
+        } catch (IOException closedByTheRelay) {
+            // the relay gave up on the head
+        }
+        return sent;
     }
 
     private static List<String> statusLines(String answers) {
