@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import titorelay.Timestamps;
 import titorelay.sheets.SheetColumns.RowChange;
 import titorelay.sheets.SheetColumns.Tab;
@@ -24,8 +26,15 @@ import titorelay.sheets.SheetColumns.Tab;
  * Rows are found by their key, never by a remembered position: before each write the key column and the header
  * row are read again, so rows a person re-sorted, and columns a person inserted, are still written in the right
  * place. Cells of columns the relay does not manage are never written. Used by one thread at a time.
+ * <p>
+ * Neither Google nor a file can tie a write to what was read before it: rows sorted between the read and the write
+ * get cells meant for the rows that were there. So the rows of each write are checked at the next read (the next
+ * write's, or one of their own at the next flush time): a row whose key is no longer where it was written is written
+ * again whole (its managed cells), and so is the row now in its place, from what the relay knows of both.
  */
 final class SheetBook {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SheetBook.class);
 
     /**
      * The dirty columns of a row new to the book: every cell it has. Each of its cells came from a change since the
@@ -45,6 +54,10 @@ final class SheetBook {
         final Map<String, Set<String>> dirty = new LinkedHashMap<>();
         final Set<String> extraColumns = new LinkedHashSet<>();
         List<String> header = List.of();
+        /** Where the last write put each row it wrote, by key: checked at the next read. */
+        Map<String, Integer> placed = new HashMap<>();
+        /** Where the write under way puts each row; becomes {@link #placed} once it succeeded. */
+        Map<String, Integer> placing = new HashMap<>();
 
         TabState(Tab config, String title) {
             this.config = config;
@@ -123,6 +136,11 @@ final class SheetBook {
         return tabs.values().stream().anyMatch(t -> !t.dirty.isEmpty());
     }
 
+    /** Whether rows written last are still to be checked where they were put (see the class comment). */
+    boolean hasRowsToCheck() {
+        return tabs.values().stream().anyMatch(t -> !t.placed.isEmpty());
+    }
+
     /**
      * Merges one change into its row. Returns false, changing nothing, when the change is older than the row: a
      * late retry or an out-of-order delivery must never put an old state back.
@@ -181,10 +199,11 @@ final class SheetBook {
 
     /**
      * Everything pending, as cell ranges placed where the rows and columns are now: one read (header rows and key
-     * columns of the tabs with pending rows) to find them.
+     * columns of the tabs with pending rows, or with rows written last to check) to find them.
      */
     List<CellRange> pendingWrites(Spreadsheet sheet) throws IOException {
-        List<TabState> pending = tabs.values().stream().filter(t -> !t.dirty.isEmpty()).toList();
+        tabs.values().forEach(t -> t.placing = new HashMap<>()); // a write that failed put nothing anywhere
+        List<TabState> pending = tabs.values().stream().filter(t -> !t.dirty.isEmpty() || !t.placed.isEmpty()).toList();
         if (pending.isEmpty()) {
             return List.of();
         }
@@ -217,6 +236,7 @@ final class SheetBook {
             boolean keyColumnWasThere = headerRow(headers.get(i)).contains(tab.config.key());
             Map<String, Integer> rowOf = new HashMap<>();
             List<List<String>> keys = keyColumnWasThere ? keyColumns.get(i) : List.of();
+            rewriteRowsMovedSinceWritten(tab, keys);
             if (keys instanceof IndexedColumn indexed) { // the CSV sheet's: looked up, key by key
                 for (String key : tab.dirty.keySet()) {
                     int r = indexed.firstRowBelowHeader(key);
@@ -244,9 +264,49 @@ final class SheetBook {
                     columnsToWrite.retainAll(header);
                 }
                 writes.addAll(cellRuns(tab, header, entry.getKey(), rowNumber, columnsToWrite));
+                tab.placing.put(entry.getKey(), rowNumber);
             }
         }
         return writes;
+    }
+
+    /**
+     * Each row the last write put somewhere whose key is not there any more (rows sorted, added or removed by hand
+     * since the read before that write, or since the write) is written again, and so is the row now in its place: if
+     * the move came before the write, that row got the other's cells. Both from what the relay knows of them, in every
+     * column it manages, so nothing of the other row's stays; the columns it does not manage were never written.
+     */
+    private void rewriteRowsMovedSinceWritten(TabState tab, List<List<String>> keys) {
+        int moved = 0;
+        for (Map.Entry<String, Integer> written : tab.placed.entrySet()) {
+            int index = written.getValue() - 1;
+            String now = index < keys.size() ? cell(keys.get(index), 0) : "";
+            if (!now.equals(written.getKey())) {
+                moved++;
+                rewriteManagedCells(tab, written.getKey());
+                if (tab.rows.contains(now)) {
+                    rewriteManagedCells(tab, now);
+                } else if (!now.isEmpty()) {
+                    LOG.warn("Row {} of {} ({} {}) may hold cells meant for {}, written there as the rows moved; the"
+                             + " relay does not know that row, so it cannot write it again", index + 1, tab.title,
+                            tab.config.key(), now, written.getKey());
+                }
+            }
+        }
+        if (moved > 0) {
+            LOG.warn("{} row(s) of {} moved (sorted, or rows added or removed by hand) since the relay wrote them;"
+                     + " writing them again, with the rows now in their places", moved, tab.title);
+        }
+        tab.placed = new HashMap<>();
+    }
+
+    private static void rewriteManagedCells(TabState tab, String key) {
+        if (!tab.rows.contains(key) || tab.dirty.get(key) == WHOLE_ROW) {
+            return;
+        }
+        Set<String> dirty = tab.dirty.computeIfAbsent(key, k -> new LinkedHashSet<>());
+        dirty.addAll(tab.config.columns());
+        dirty.addAll(tab.extraColumns);
     }
 
     private static SheetRange keyColumnRange(TabState tab, List<String> header) {
@@ -308,7 +368,11 @@ final class SheetBook {
 
     /** After a successful write: nothing is pending any more. */
     void written() {
-        tabs.values().forEach(t -> t.dirty.clear());
+        for (TabState tab : tabs.values()) {
+            tab.dirty.clear();
+            tab.placed = tab.placing;
+            tab.placing = new HashMap<>();
+        }
     }
 
     private static List<String> headerRow(List<List<String>> grid) {

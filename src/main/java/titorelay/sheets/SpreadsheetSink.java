@@ -177,7 +177,8 @@ public final class SpreadsheetSink extends ServiceSupport {
         List<Waiting> batch = new ArrayList<>();
         long backoff = 0;
         long lastWrite = 0;
-        while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty() || refused.hasParts()) {
+        while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty() || refused.hasParts()
+               || book.hasRowsToCheck()) {
             long wait = backoff > 0 ? backoff : lastWrite + flushIntervalMs - System.currentTimeMillis();
             if (draining && backoff == 0) {
                 wait = 0;
@@ -187,7 +188,10 @@ public final class SpreadsheetSink extends ServiceSupport {
                  wait > 0 && running && !(draining && backoff == 0) && until - System.nanoTime() > 0; ) {
                 LockSupport.parkNanos(this, until - System.nanoTime());
             }
-            if (firstArrival == null && incoming.isEmpty() && batch.isEmpty() && !refused.hasParts()) {
+            // Idle once the rows written last were checked where they were put (SheetBook): a read of its own at
+            // the next flush time, when no webhook came for a write to read before.
+            if (firstArrival == null && incoming.isEmpty() && batch.isEmpty() && !refused.hasParts()
+                && !book.hasRowsToCheck()) {
                 backoff = 0;
                 awaitFirstArrival();
                 continue;

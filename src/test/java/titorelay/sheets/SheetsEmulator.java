@@ -70,6 +70,8 @@ public final class SheetsEmulator implements AutoCloseable {
     private Random failRandom;
     private Duration hangNext;
     private String refusedText;
+    private Runnable afterNextRead;
+    private int editsAfterReads;
 
     private final AtomicInteger writeRequests = new AtomicInteger();
     private final AtomicInteger readRequests = new AtomicInteger();
@@ -228,6 +230,19 @@ public final class SheetsEmulator implements AutoCloseable {
     }
 
     /**
+     * Runs {@code edit} (a person's, e.g. {@link #setGrid} re-sorting a tab) once, right after the next values read
+     * is done and before its answer goes out: whatever the client writes after that read meets the edited sheet.
+     */
+    public synchronized void afterNextRead(Runnable edit) {
+        afterNextRead = edit;
+    }
+
+    /** How many edits {@link #afterNextRead} made. */
+    public synchronized int editsAfterReads() {
+        return editsAfterReads;
+    }
+
+    /**
      * While set, a values write with a cell containing this text is refused with 400 as a whole, as Google refuses a
      * value it cannot take; null stops it.
      */
@@ -305,6 +320,12 @@ public final class SheetsEmulator implements AutoCloseable {
             } else {
                 reply = process(method, rawPath, exchange.getRequestURI().getRawQuery(), body);
             }
+            if (reply.status() / 100 == 2 && reply.kind() == Kind.READ) {
+                Runnable edit = takeEditAfterRead();
+                if (edit != null) {
+                    edit.run();
+                }
+            }
             if (reply.status() / 100 == 2) {
                 if (reply.kind() == Kind.WRITE) {
                     writeRequests.incrementAndGet();
@@ -325,6 +346,15 @@ public final class SheetsEmulator implements AutoCloseable {
         } finally {
             exchange.close();
         }
+    }
+
+    private synchronized Runnable takeEditAfterRead() {
+        Runnable edit = afterNextRead;
+        afterNextRead = null;
+        if (edit != null) {
+            editsAfterReads++;
+        }
+        return edit;
     }
 
     private synchronized Fault nextFault() {

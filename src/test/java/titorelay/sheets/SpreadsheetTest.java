@@ -84,6 +84,14 @@ class SpreadsheetTest {
         await("nothing left in the inbox", PATIENCE, () -> relay.inbox().isEmpty());
     }
 
+    /** Rows ti_1, ti_2 and ti_3, in that order: "Person 1" to "Person 3", complete. */
+    private void threeTicketsInTheSheet() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            relay.send("ticket.updated", Tickets.ticket("ti_" + i, "complete", "Person " + i, "2022-03-26 08:00:0" + i + " UTC"));
+        }
+        awaitRows("Tickets", 3);
+    }
+
     @Test
     void everyReferencePayloadLandsInItsRow() throws Exception {
         for (String sample : Samples.names()) {
@@ -184,10 +192,7 @@ class SpreadsheetTest {
 
     @Test
     void organizersColumnsAndSortOrderAreRespected() throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            relay.send("ticket.updated", Tickets.ticket("ti_" + i, "complete", "Person " + i, "2022-03-26 08:00:0" + i + " UTC"));
-        }
-        awaitRows("Tickets", 3);
+        threeTicketsInTheSheet();
 
         // An organizer adds a Notes column far to the right and sorts the rows the other way round.
         List<List<String>> grid = tab("Tickets");
@@ -223,6 +228,40 @@ class SpreadsheetTest {
         assertEquals("", row(after, "ti_4").get("Notes"));
         assertEquals("void", row(after, "ti_1").get("State"));
         assertEquals("Person 2", row(after, "ti_2").get("Name"));
+    }
+
+    @Test
+    void rowsSortedBetweenTheRelaysReadAndItsWriteEndRightWithoutAnotherWebhook() throws Exception {
+        threeTicketsInTheSheet();
+        List<List<String>> before = tab("Tickets");
+        assertEquals(List.of("ti_1", "ti_2", "ti_3"), before.subList(1, 4).stream().map(r -> r.get(0)).toList());
+
+        // The organizer sorts the rows the other way round just after the relay read where they are, before it writes:
+        // the write meant for ti_1 (row 2 when read) lands on row 2, which now holds ti_3.
+        List<List<String>> reversed = new ArrayList<>();
+        reversed.add(before.get(0));
+        for (int r = before.size() - 1; r >= 1; r--) {
+            reversed.add(before.get(r));
+        }
+        google.afterNextRead(() -> google.setGrid(SPREADSHEET, "Tickets", reversed));
+        int writesBefore = google.writeRequests();
+        relay.send("ticket.updated", Tickets.ticket("ti_1", "void", "Person 1 renamed", "2022-03-26 09:00:00 UTC"));
+
+        // Expected, cell by cell: the sorted order, ti_1 changed where it now is, and ti_3 as it was before.
+        List<List<String>> expected = new ArrayList<>();
+        expected.add(before.get(0));
+        expected.add(before.get(3));
+        expected.add(before.get(2));
+        List<String> renamed = new ArrayList<>(before.get(1));
+        renamed.set(TICKET_COLUMNS.indexOf("State"), "void");
+        renamed.set(TICKET_COLUMNS.indexOf("Name"), "Person 1 renamed");
+        renamed.set(TICKET_COLUMNS.indexOf("Updated at"), "2022-03-26T09:00:00Z");
+        expected.add(renamed);
+        // No other webhook comes: the relay checks the rows it wrote by itself.
+        await("every row right after the sort", PATIENCE, () -> expected.equals(tab("Tickets")));
+        assertEquals(1, google.editsAfterReads(), "the sort came between a read and the write after it");
+        assertTrue(google.writeRequests() >= writesBefore + 2, "the write that met the sort, then the one that mended it");
+        await("nothing left in the inbox", PATIENCE, () -> relay.inbox().isEmpty());
     }
 
     @Test
