@@ -231,12 +231,13 @@ final class SheetBook {
         for (int i = 0; i < pending.size(); i++) {
             TabState tab = pending.get(i);
             List<String> header = new ArrayList<>(headerRow(headers.get(i)));
+            boolean columnsMoved = !header.equals(tab.header); // since the last write was placed by tab.header
             writes.addAll(completeHeader(tab, header));
             tab.header = header;
             boolean keyColumnWasThere = headerRow(headers.get(i)).contains(tab.config.key());
             Map<String, Integer> rowOf = new HashMap<>();
             List<List<String>> keys = keyColumnWasThere ? keyColumns.get(i) : List.of();
-            rewriteRowsMovedSinceWritten(tab, keys);
+            rewriteRowsMovedSinceWritten(tab, keys, columnsMoved);
             if (keys instanceof IndexedColumn indexed) { // the CSV sheet's: looked up, key by key
                 for (String key : tab.dirty.keySet()) {
                     int r = indexed.firstRowBelowHeader(key);
@@ -274,14 +275,16 @@ final class SheetBook {
      * Each row the last write put somewhere whose key is not there any more (rows sorted, added or removed by hand
      * since the read before that write, or since the write) is written again, and so is the row now in its place: if
      * the move came before the write, that row got the other's cells. Both from what the relay knows of them, in every
-     * column it manages, so nothing of the other row's stays; the columns it does not manage were never written.
+     * column it manages, so nothing of the other row's stays; the columns it does not manage were never written by
+     * the relay. If the header row changed since (columns inserted, removed or moved), every row of the last write is
+     * written again: its cells may have gone to the columns that were then in their places.
      */
-    private void rewriteRowsMovedSinceWritten(TabState tab, List<List<String>> keys) {
+    private void rewriteRowsMovedSinceWritten(TabState tab, List<List<String>> keys, boolean columnsMoved) {
         int moved = 0;
         for (Map.Entry<String, Integer> written : tab.placed.entrySet()) {
             int index = written.getValue() - 1;
             String now = index < keys.size() ? cell(keys.get(index), 0) : "";
-            if (!now.equals(written.getKey())) {
+            if (columnsMoved || !now.equals(written.getKey())) {
                 moved++;
                 rewriteManagedCells(tab, written.getKey());
                 if (tab.rows.contains(now)) {
@@ -294,8 +297,8 @@ final class SheetBook {
             }
         }
         if (moved > 0) {
-            LOG.warn("{} row(s) of {} moved (sorted, or rows added or removed by hand) since the relay wrote them;"
-                     + " writing them again, with the rows now in their places", moved, tab.title);
+            LOG.warn("{} row(s) of {} moved (sorted, or rows or columns added or removed by hand) since the relay wrote"
+                     + " them; writing them again, with the rows now in their places", moved, tab.title);
         }
         tab.placed = new HashMap<>();
     }

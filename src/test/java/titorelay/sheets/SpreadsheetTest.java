@@ -265,6 +265,32 @@ class SpreadsheetTest {
     }
 
     @Test
+    void aColumnInsertedBetweenTheRelaysReadAndItsWriteEndsRightWithoutAnotherWebhook() throws Exception {
+        threeTicketsInTheSheet();
+        List<List<String>> before = tab("Tickets");
+
+        // The organizer inserts a Notes column before Reference just after the relay read the header: the write meant
+        // for State, Name and Updated at lands one column to the left of where they now are.
+        List<List<String>> inserted = new ArrayList<>();
+        for (int r = 0; r < before.size(); r++) {
+            List<String> row = new ArrayList<>(before.get(r));
+            row.add(1, r == 0 ? "Notes" : "");
+            inserted.add(row);
+        }
+        google.afterNextRead(() -> google.setGrid(SPREADSHEET, "Tickets", inserted));
+        relay.send("ticket.updated", Tickets.ticket("ti_1", "void", "Person 1 renamed", "2022-03-26 09:00:00 UTC"));
+
+        List<List<String>> expected = new ArrayList<>(inserted);
+        List<String> renamed = new ArrayList<>(inserted.get(1));
+        renamed.set(1 + TICKET_COLUMNS.indexOf("State"), "void");
+        renamed.set(1 + TICKET_COLUMNS.indexOf("Name"), "Person 1 renamed");
+        renamed.set(1 + TICKET_COLUMNS.indexOf("Updated at"), "2022-03-26T09:00:00Z");
+        expected.set(1, renamed);
+        await("every cell right after the insert", PATIENCE, () -> expected.equals(tab("Tickets")));
+        assertEquals(1, google.editsAfterReads(), "the insert came between a read and the write after it");
+    }
+
+    @Test
     void quotaErrorsServerErrorsAndAHangStillEndExactlyRight() throws Exception {
         // Faults at random throughout, and on top of them, in turn: two 429s, two 503s, then one request held past
         // the relay's time-out; each phase waits until the emulator has served its fault.
