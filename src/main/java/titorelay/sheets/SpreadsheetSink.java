@@ -177,8 +177,7 @@ public final class SpreadsheetSink extends ServiceSupport {
         List<Waiting> batch = new ArrayList<>();
         long backoff = 0;
         long lastWrite = 0;
-        while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty() || refused.hasParts()
-               || book.hasRowsToCheck()) {
+        while (running || firstArrival != null || !incoming.isEmpty() || !batch.isEmpty() || refused.hasParts()) {
             long wait = backoff > 0 ? backoff : lastWrite + flushIntervalMs - System.currentTimeMillis();
             if (draining && backoff == 0) {
                 wait = 0;
@@ -248,6 +247,14 @@ public final class SpreadsheetSink extends ServiceSupport {
             } catch (Exception | Error failure) {
                 // An Error too fails the waiting webhooks back to dispatch and turns health DOWN; the loop goes on.
                 ThreadFailures.exitIfFatal("The spreadsheet writer", failure);
+                if ((draining || !running) && batch.isEmpty() && !refused.hasParts()) {
+                    // Stopping, with no webhook's rows to write: only the check of the rows written last failed,
+                    // which is no reason to hold up the stop with retries.
+                    LOG.warn("Could not check the rows last written to {} as the relay stops: {}", sheet.describe(),
+                            new SpreadsheetException(failure).getMessage());
+                    book.reset();
+                    continue;
+                }
                 if (SpreadsheetException.isRetryable(failure) && (running || backoff < maxBackoffMs)) {
                     backoff = Math.min(maxBackoffMs, Math.max(Math.max(1000, backoff * 2),
                             SpreadsheetException.retryAfterMillis(failure)));

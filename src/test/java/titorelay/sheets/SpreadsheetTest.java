@@ -84,6 +84,26 @@ class SpreadsheetTest {
         await("nothing left in the inbox", PATIENCE, () -> relay.inbox().isEmpty());
     }
 
+    /**
+     * Until the relay has read the sheet after its last write (it checks where the rows it wrote are, a flush interval
+     * later): the next read is then the one before the next write.
+     */
+    private void awaitReadAfterLastWrite() throws InterruptedException {
+        await("a read after the last write", PATIENCE, () -> {
+            List<String> requests = google.requestLog();
+            int lastWrite = -1;
+            int lastRead = -1;
+            for (int i = 0; i < requests.size(); i++) {
+                if (requests.get(i).contains("values:batchUpdate 200")) {
+                    lastWrite = i;
+                } else if (requests.get(i).contains("values:batchGet 200")) {
+                    lastRead = i;
+                }
+            }
+            return lastRead > lastWrite;
+        });
+    }
+
     /** Rows ti_1, ti_2 and ti_3, in that order: "Person 1" to "Person 3", complete. */
     private void threeTicketsInTheSheet() throws Exception {
         for (int i = 1; i <= 3; i++) {
@@ -243,6 +263,7 @@ class SpreadsheetTest {
         for (int r = before.size() - 1; r >= 1; r--) {
             reversed.add(before.get(r));
         }
+        awaitReadAfterLastWrite();
         google.afterNextRead(() -> google.setGrid(SPREADSHEET, "Tickets", reversed));
         int writesBefore = google.writeRequests();
         relay.send("ticket.updated", Tickets.ticket("ti_1", "void", "Person 1 renamed", "2022-03-26 09:00:00 UTC"));
@@ -277,6 +298,7 @@ class SpreadsheetTest {
             row.add(1, r == 0 ? "Notes" : "");
             inserted.add(row);
         }
+        awaitReadAfterLastWrite();
         google.afterNextRead(() -> google.setGrid(SPREADSHEET, "Tickets", inserted));
         relay.send("ticket.updated", Tickets.ticket("ti_1", "void", "Person 1 renamed", "2022-03-26 09:00:00 UTC"));
 
