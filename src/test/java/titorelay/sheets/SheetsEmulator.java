@@ -35,7 +35,8 @@ import com.sun.net.httpserver.HttpServer;
  * An in-memory stand-in for the four Google Sheets API v4 calls the relay makes (see GoogleSpreadsheet):
  * spreadsheets.get, spreadsheets.batchUpdate with addSheet requests, values.batchGet and values.batchUpdate, on
  * loopback, so tests can run the real Google client (and camel-google-sheets) against something they can inspect and
- * break on purpose (429/5xx answers, held requests, refused cells, denied access). Any other call is answered 501, so
+ * break on purpose (429/5xx answers, held requests, refused cells, denied access, a person's edit between a read and
+ * the write after it). Any other call is answered 501, so
  * a relay that starts making one fails its tests instead of meeting an emulation nobody checked.
  *
  * <p>It follows Google's observable behaviour where the relay depends on it: reads come trimmed (its own copy of
