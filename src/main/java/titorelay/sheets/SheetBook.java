@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,8 +30,9 @@ import titorelay.sheets.SheetColumns.Tab;
  * <p>
  * Neither Google nor a file can tie a write to what was read before it: rows sorted between the read and the write
  * get cells meant for the rows that were there. So the rows of each write are checked at the next read (the next
- * write's, or one of their own at the next flush time): a row whose key is no longer where it was written is written
- * again whole (its managed cells), and so is the row now in its place, from what the relay knows of both.
+ * write's, or one of their own at the next flush time). If one is no longer where it was written, the tab is read
+ * whole, and every row unlike what the relay knows of it is written again in the columns the relay manages. The key
+ * cell of a row found by its key is never written, so that it stays a true witness of where the row is.
  */
 final class SheetBook {
 
@@ -226,18 +228,34 @@ final class SheetBook {
                 keyColumns.add(sheet.read(List.of(keyColumnRange(tab, headerRow(header)))).get(0));
             }
         }
+        for (int i = 0; i < pending.size(); i++) {
+            TabState tab = pending.get(i);
+            List<String> header = headerRow(headers.get(i));
+            List<List<String>> keys = header.contains(tab.config.key()) ? keyColumns.get(i) : List.of();
+            int moved = rowsMovedSinceWritten(tab, keys, !header.equals(tab.header));
+            tab.placed = new HashMap<>();
+            if (moved > 0) {
+                // The rows may have moved more than once since (sorted, then sorted again), so which rows got cells
+                // meant for others is found by reading the tab whole and comparing each row with what the relay knows.
+                List<List<String>> whole = sheet.read(List.of(new SheetRange.WholeTab(tab.title))).get(0);
+                headers.set(i, whole.isEmpty() ? List.of() : List.of(whole.get(0)));
+                keyColumns.set(i, keyColumnOf(tab, whole));
+                int unlike = rewriteRowsUnlikeTheBook(tab, whole);
+                LOG.warn("{} row(s) of {} moved (sorted, or rows or columns added or removed by hand) since the relay"
+                         + " wrote them; read the tab whole, and writing again the {} row(s) unlike what the relay"
+                         + " knows of them", moved, tab.title, unlike);
+            }
+        }
 
         List<CellRange> writes = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
             TabState tab = pending.get(i);
             List<String> header = new ArrayList<>(headerRow(headers.get(i)));
-            boolean columnsMoved = !header.equals(tab.header); // since the last write was placed by tab.header
             writes.addAll(completeHeader(tab, header));
             tab.header = header;
             boolean keyColumnWasThere = headerRow(headers.get(i)).contains(tab.config.key());
             Map<String, Integer> rowOf = new HashMap<>();
             List<List<String>> keys = keyColumnWasThere ? keyColumns.get(i) : List.of();
-            rewriteRowsMovedSinceWritten(tab, keys, columnsMoved);
             if (keys instanceof IndexedColumn indexed) { // the CSV sheet's: looked up, key by key
                 for (String key : tab.dirty.keySet()) {
                     int r = indexed.firstRowBelowHeader(key);
@@ -256,6 +274,7 @@ final class SheetBook {
             int nextFreeRow = Math.max(keys.size(), 1) + 1;
             for (Map.Entry<String, Set<String>> entry : tab.dirty.entrySet()) {
                 Integer rowNumber = rowOf.get(entry.getKey());
+                boolean foundByKey = rowNumber != null;
                 Set<String> columnsToWrite = entry.getValue();
                 if (rowNumber == null || columnsToWrite == WHOLE_ROW) {
                     if (rowNumber == null) {
@@ -263,6 +282,12 @@ final class SheetBook {
                     }
                     columnsToWrite = new LinkedHashSet<>(tab.rows.columnsOf(entry.getKey()));
                     columnsToWrite.retainAll(header);
+                }
+                if (foundByKey && columnsToWrite.contains(tab.config.key())) {
+                    // Its key is there already. Written again, it would hide the row's move from the next check if
+                    // the rows moved before this write: the key would then be where it was written, on another's row.
+                    columnsToWrite = new LinkedHashSet<>(columnsToWrite);
+                    columnsToWrite.remove(tab.config.key());
                 }
                 writes.addAll(cellRuns(tab, header, entry.getKey(), rowNumber, columnsToWrite));
                 tab.placing.put(entry.getKey(), rowNumber);
@@ -272,35 +297,66 @@ final class SheetBook {
     }
 
     /**
-     * Each row the last write put somewhere whose key is not there any more (rows sorted, added or removed by hand
-     * since the read before that write, or since the write) is written again, and so is the row now in its place: if
-     * the move came before the write, that row got the other's cells. Both from what the relay knows of them, in every
-     * column it manages, so nothing of the other row's stays; the columns it does not manage were never written by
-     * the relay. If the header row changed since (columns inserted, removed or moved), every row of the last write is
-     * written again: its cells may have gone to the columns that were then in their places.
+     * How many rows the last write put somewhere whose key is not there any more: rows sorted, added or removed by hand
+     * since the read before that write, or since the write. If the header row changed since (columns inserted, removed
+     * or moved), every row of the last write: its cells may have gone to the columns that were then in their places.
      */
-    private void rewriteRowsMovedSinceWritten(TabState tab, List<List<String>> keys, boolean columnsMoved) {
+    private static int rowsMovedSinceWritten(TabState tab, List<List<String>> keys, boolean columnsMoved) {
         int moved = 0;
         for (Map.Entry<String, Integer> written : tab.placed.entrySet()) {
             int index = written.getValue() - 1;
             String now = index < keys.size() ? cell(keys.get(index), 0) : "";
             if (columnsMoved || !now.equals(written.getKey())) {
                 moved++;
-                rewriteManagedCells(tab, written.getKey());
-                if (tab.rows.contains(now)) {
-                    rewriteManagedCells(tab, now);
-                } else if (!now.isEmpty()) {
-                    LOG.warn("Row {} of {} ({} {}) may hold cells meant for {}, written there as the rows moved; the"
-                             + " relay does not know that row, so it cannot write it again", index + 1, tab.title,
-                            tab.config.key(), now, written.getKey());
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * Marks for writing again, in every column the relay manages (so nothing of another row's stays), each row whose
+     * cells there are unlike what the relay knows of it. A row is compared where its key first appears, as rows are
+     * written. The columns the relay does not manage are never written; a cell a person changed in a managed column
+     * since the start is written back too.
+     */
+    private int rewriteRowsUnlikeTheBook(TabState tab, List<List<String>> whole) {
+        List<String> header = headerRow(whole);
+        int keyIndex = header.indexOf(tab.config.key());
+        Set<String> managed = new LinkedHashSet<>(tab.config.columns());
+        managed.addAll(tab.extraColumns);
+        managed.remove(tab.config.key());
+        Set<String> seen = new HashSet<>();
+        int unlike = 0;
+        for (int r = 1; r < whole.size() && keyIndex >= 0; r++) {
+            List<String> row = whole.get(r);
+            String key = cell(row, keyIndex);
+            if (key.isEmpty() || !tab.rows.contains(key) || !seen.add(key)) {
+                continue;
+            }
+            for (String column : managed) {
+                int index = header.indexOf(column);
+                String known = tab.rows.get(key, column);
+                if (index >= 0 && !cell(row, index).equals(known == null ? "" : known)) {
+                    rewriteManagedCells(tab, key);
+                    unlike++;
+                    break;
                 }
             }
         }
-        if (moved > 0) {
-            LOG.warn("{} row(s) of {} moved (sorted, or rows or columns added or removed by hand) since the relay wrote"
-                     + " them; writing them again, with the rows now in their places", moved, tab.title);
+        return unlike;
+    }
+
+    /** The key column of a tab read whole, as a read of that column gives it (no empty cells at its end). */
+    private static List<List<String>> keyColumnOf(TabState tab, List<List<String>> whole) {
+        int keyIndex = headerRow(whole).indexOf(tab.config.key());
+        List<List<String>> keys = new ArrayList<>();
+        for (List<String> row : whole) {
+            keys.add(List.of(keyIndex < 0 ? "" : cell(row, keyIndex)));
         }
-        tab.placed = new HashMap<>();
+        while (!keys.isEmpty() && keys.get(keys.size() - 1).get(0).isEmpty()) {
+            keys.remove(keys.size() - 1);
+        }
+        return keys;
     }
 
     private static void rewriteManagedCells(TabState tab, String key) {

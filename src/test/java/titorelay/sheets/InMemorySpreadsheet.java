@@ -77,6 +77,14 @@ final class InMemorySpreadsheet implements Spreadsheet {
         return read(List.of(new SheetRange.WholeTab(name))).get(0);
     }
 
+    /** The rows below the header in a random order, as a person sorting by some column of their own would leave them. */
+    void shuffleRows(String tab, java.util.Random random) throws IOException {
+        List<List<String>> grid = grid(tab);
+        if (grid.size() > 2) {
+            java.util.Collections.shuffle(grid.subList(1, grid.size()), random);
+        }
+    }
+
     private List<List<String>> grid(String tab) throws IOException {
         List<List<String>> grid = tabs.get(tab);
         if (grid == null) {

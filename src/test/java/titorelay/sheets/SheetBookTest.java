@@ -1,8 +1,11 @@
 package titorelay.sheets;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -108,6 +111,53 @@ class SheetBookTest {
         assertEquals(List.of("ti_m", "", "complete", "C", "e@x", "", "", "", "2022-03-27T09:00:00Z", "2022-03-26T08:00:00Z"),
                 grid.get(1));
         assertFalse(book.hasPendingWrites());
+    }
+
+    @Test
+    void rowsSortedAtRandomBetweenReadsAndWritesEndRight() throws Exception {
+        long seed = Long.getLong("sheet.seed", 20261208L);
+        System.out.println("rowsSortedAtRandomBetweenReadsAndWritesEndRight seed " + seed + " (rerun with -Dsheet.seed=" + seed + ")");
+        Random random = new Random(seed);
+        Instant time = Instant.parse("2022-03-26T08:00:00Z");
+        Map<String, List<String>> expected = new TreeMap<>(); // slug -> State, Name, Updated at
+        int sortsBeforeAWrite = 0;
+        for (int pass = 0; pass < 300; pass++) {
+            for (int c = random.nextInt(4); c > 0; c--) {
+                String slug = "ti_" + random.nextInt(25);
+                String state = random.nextBoolean() ? "complete" : "incomplete";
+                String name = "Name " + pass + "." + c;
+                time = time.plusSeconds(1);
+                assertTrue(book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"" + slug + "\",\"state_name\":\""
+                        + state + "\",\"name\":\"" + name + "\",\"updated_at\":\"" + time + "\"}")).get(0)));
+                expected.put(slug, List.of(state, name, time.toString()));
+            }
+            List<CellRange> writes = book.pendingWrites(sheet);
+            if (random.nextInt(3) == 0 && !writes.isEmpty()) {
+                sheet.shuffleRows("Tickets", random); // after the relay's read, before its write
+                sortsBeforeAWrite++;
+            }
+            sheet.write(writes);
+            book.written();
+            if (random.nextInt(5) == 0) {
+                sheet.shuffleRows("Tickets", random); // after the write
+            }
+        }
+        for (int quiet = 0; quiet < 5 && (book.hasRowsToCheck() || book.hasPendingWrites()); quiet++) {
+            sheet.write(book.pendingWrites(sheet)); // the check a flush interval later, and what it writes again
+            book.written();
+        }
+        assertFalse(book.hasRowsToCheck() || book.hasPendingWrites(), "settled after the last write");
+        assertTrue(sortsBeforeAWrite > 50, "sorts between a read and a write: " + sortsBeforeAWrite);
+
+        List<List<String>> grid = tab("Tickets");
+        List<String> header = grid.get(0);
+        Map<String, List<String>> actual = new TreeMap<>();
+        for (List<String> row : grid.subList(1, grid.size())) {
+            List<String> cells = List.of(row.get(header.indexOf("State")), row.get(header.indexOf("Name")),
+                    row.get(header.indexOf("Updated at")));
+            assertNull(actual.put(row.get(0), cells), "one row per ticket: " + row.get(0));
+        }
+        assertEquals(expected, actual);
     }
 
     @Test
