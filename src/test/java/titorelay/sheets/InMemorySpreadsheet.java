@@ -85,6 +85,30 @@ final class InMemorySpreadsheet implements Spreadsheet {
         }
     }
 
+    /** An empty row inserted below the header at a random place, as a person inserting one would. */
+    void insertEmptyRow(String tab, java.util.Random random) throws IOException {
+        List<List<String>> grid = grid(tab);
+        if (grid.size() > 1) {
+            grid.add(1 + random.nextInt(grid.size()), new ArrayList<>());
+        }
+    }
+
+    /** A column of a person's own inserted at a random place after the first, every row's cell in it {@code value}. */
+    void insertColumn(String tab, java.util.Random random, String title, String value) throws IOException {
+        List<List<String>> grid = grid(tab);
+        if (grid.isEmpty()) {
+            return;
+        }
+        int at = 1 + random.nextInt(grid.get(0).size());
+        for (int r = 0; r < grid.size(); r++) {
+            List<String> row = grid.get(r);
+            while (row.size() < at) {
+                row.add("");
+            }
+            row.add(at, r == 0 ? title : value);
+        }
+    }
+
     private List<List<String>> grid(String tab) throws IOException {
         List<List<String>> grid = tabs.get(tab);
         if (grid == null) {
