@@ -201,7 +201,8 @@ final class SheetBook {
 
     /**
      * Everything pending, as cell ranges placed where the rows and columns are now: one read (header rows and key
-     * columns of the tabs with pending rows, or with rows written last to check) to find them.
+     * columns of the tabs with pending rows, or with rows written last to check) to find them, and a read of each tab
+     * whose rows moved since the last write, whole.
      */
     List<CellRange> pendingWrites(Spreadsheet sheet) throws IOException {
         tabs.values().forEach(t -> t.placing = new HashMap<>()); // a write that failed put nothing anywhere
@@ -233,7 +234,6 @@ final class SheetBook {
             List<String> header = headerRow(headers.get(i));
             List<List<String>> keys = header.contains(tab.config.key()) ? keyColumns.get(i) : List.of();
             int moved = rowsMovedSinceWritten(tab, keys, !header.equals(tab.header));
-            tab.placed = new HashMap<>();
             if (moved > 0) {
                 // The rows may have moved more than once since (sorted, then sorted again), so which rows got cells
                 // meant for others is found by reading the tab whole and comparing each row with what the relay knows.
@@ -245,6 +245,7 @@ final class SheetBook {
                          + " wrote them; read the tab whole, and writing again the {} row(s) unlike what the relay"
                          + " knows of them", moved, tab.title, unlike);
             }
+            tab.placed = new HashMap<>(); // checked: if the read above failed, the next attempt checks them again
         }
 
         List<CellRange> writes = new ArrayList<>();

@@ -29,8 +29,15 @@ final class InMemorySpreadsheet implements Spreadsheet {
         }
     }
 
+    /** The next read of a whole tab fails, as a read Google answers with 429 would. */
+    boolean failNextWholeTabRead;
+
     @Override
     public List<List<List<String>>> read(List<SheetRange> ranges) throws IOException {
+        if (failNextWholeTabRead && ranges.stream().anyMatch(range -> range instanceof SheetRange.WholeTab)) {
+            failNextWholeTabRead = false;
+            throw new IOException("the read of a whole tab failed (a test's fault)");
+        }
         List<List<List<String>>> answer = new ArrayList<>();
         for (SheetRange range : ranges) {
             List<List<String>> grid = grid(range.tab());
@@ -83,6 +90,12 @@ final class InMemorySpreadsheet implements Spreadsheet {
         if (grid.size() > 2) {
             java.util.Collections.shuffle(grid.subList(1, grid.size()), random);
         }
+    }
+
+    /** The rows below the header, to edit in place as a person would. */
+    List<List<String>> tabRows(String tab) throws IOException {
+        List<List<String>> grid = grid(tab);
+        return grid.subList(1, grid.size());
     }
 
     /** An empty row inserted below the header at a random place, as a person inserting one would. */

@@ -1,7 +1,9 @@
 package titorelay.sheets;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -18,6 +20,7 @@ import titorelay.support.Samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The mapping of sheet-columns.yaml and the merge rules, on a spreadsheet in memory. */
@@ -161,6 +164,34 @@ class SheetBookTest {
             assertNull(actual.put(row.get(0), cells), "one row per ticket: " + row.get(0));
         }
         assertEquals(expected, actual);
+    }
+
+    @Test
+    void rowsThatMovedAreMendedEvenIfTheFirstReadOfTheWholeTabFails() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_" + i + "\",\"name\":\"Person " + i
+                    + "\",\"updated_at\":\"2022-03-26T08:00:0" + i + "Z\"}")).get(0));
+        }
+        write();
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_1\",\"name\":\"Renamed\","
+                                                               + "\"updated_at\":\"2022-03-26T09:00:00Z\"}")).get(0));
+        List<CellRange> writes = book.pendingWrites(sheet);
+        Collections.reverse(sheet.tabRows("Tickets")); // sorted the other way round, after the read
+        sheet.write(writes);
+        book.written();
+        List<List<String>> raced = tab("Tickets");
+        assertEquals(List.of("ti_3", "Renamed"), List.of(raced.get(1).get(0), raced.get(1).get(raced.get(0).indexOf("Name"))),
+                "the write met the sort: ti_1's new name went to the row that is now ti_3's");
+
+        sheet.failNextWholeTabRead = true;
+        assertThrows(IOException.class, () -> book.pendingWrites(sheet), "the check's read of the whole tab");
+        for (int pass = 0; pass < 3 && (book.hasRowsToCheck() || book.hasPendingWrites()); pass++) {
+            write(); // the check again, then what it writes again
+        }
+        List<List<String>> grid = tab("Tickets");
+        int name = grid.get(0).indexOf("Name");
+        assertEquals(List.of("ti_3 Person 3", "ti_2 Person 2", "ti_1 Renamed"), grid.subList(1, grid.size()).stream()
+                .map(row -> row.get(0) + " " + row.get(name)).toList());
     }
 
     /** Mostly a sort; sometimes an empty row or a column of a person's own inserted. */
