@@ -48,6 +48,10 @@ final class SheetBook {
     private final Map<String, TabState> tabs = new LinkedHashMap<>();
     private boolean loaded;
 
+    /** A row a write put: the key written for, and the row number it was at when read. */
+    private record Placement(String key, int row) {
+    }
+
     private static final class TabState {
         final Tab config;
         /** The tab's title in the spreadsheet: the configured name, or an existing tab's spelling of it in other case. */
@@ -57,9 +61,9 @@ final class SheetBook {
         final Set<String> extraColumns = new LinkedHashSet<>();
         List<String> header = List.of();
         /** Where the last write put each row it wrote, by key: checked at the next read. */
-        Map<String, Integer> placed = new HashMap<>();
-        /** Where the write under way puts each row; becomes {@link #placed} once it succeeded. */
-        Map<String, Integer> placing = new HashMap<>();
+        List<Placement> placed = new ArrayList<>();
+        /** Where the write under way puts each row; checked like {@link #placed}, whether or not it succeeds. */
+        List<Placement> placing = new ArrayList<>();
 
         TabState(Tab config, String title) {
             this.config = config;
@@ -205,7 +209,12 @@ final class SheetBook {
      * whose rows moved since the last write, whole.
      */
     List<CellRange> pendingWrites(Spreadsheet sheet) throws IOException {
-        tabs.values().forEach(t -> t.placing = new HashMap<>()); // a write that failed put nothing anywhere
+        for (TabState tab : tabs.values()) {
+            // A write that failed may have been done all the same (Google timed out after writing): its rows are
+            // checked too.
+            tab.placed.addAll(tab.placing);
+            tab.placing = new ArrayList<>();
+        }
         List<TabState> pending = tabs.values().stream().filter(t -> !t.dirty.isEmpty() || !t.placed.isEmpty()).toList();
         if (pending.isEmpty()) {
             return List.of();
@@ -245,7 +254,7 @@ final class SheetBook {
                          + " wrote them; read the tab whole, and writing again the {} row(s) unlike what the relay"
                          + " knows of them", moved, tab.title, unlike);
             }
-            tab.placed = new HashMap<>(); // checked: if the read above failed, the next attempt checks them again
+            tab.placed = new ArrayList<>(); // checked: if the read above failed, the next attempt checks them again
         }
 
         List<CellRange> writes = new ArrayList<>();
@@ -291,7 +300,7 @@ final class SheetBook {
                     columnsToWrite.remove(tab.config.key());
                 }
                 writes.addAll(cellRuns(tab, header, entry.getKey(), rowNumber, columnsToWrite));
-                tab.placing.put(entry.getKey(), rowNumber);
+                tab.placing.add(new Placement(entry.getKey(), rowNumber));
             }
         }
         return writes;
@@ -304,10 +313,10 @@ final class SheetBook {
      */
     private static int rowsMovedSinceWritten(TabState tab, List<List<String>> keys, boolean columnsMoved) {
         int moved = 0;
-        for (Map.Entry<String, Integer> written : tab.placed.entrySet()) {
-            int index = written.getValue() - 1;
+        for (Placement written : tab.placed) {
+            int index = written.row() - 1;
             String now = index < keys.size() ? cell(keys.get(index), 0) : "";
-            if (columnsMoved || !now.equals(written.getKey())) {
+            if (columnsMoved || !now.equals(written.key())) {
                 moved++;
             }
         }
@@ -431,7 +440,7 @@ final class SheetBook {
         for (TabState tab : tabs.values()) {
             tab.dirty.clear();
             tab.placed = tab.placing;
-            tab.placing = new HashMap<>();
+            tab.placing = new ArrayList<>();
         }
     }
 

@@ -117,9 +117,9 @@ class SheetBookTest {
     }
 
     @Test
-    void rowsSortedAndRowsAndColumnsInsertedAtRandomAroundWritesEndRight() throws Exception {
+    void rowsSortedAndRowsAndColumnsInsertedAtRandomAroundWritesSomeOfThemTimedOutEndRight() throws Exception {
         long seed = Long.getLong("sheet.seed", 20261208L);
-        System.out.println("rowsSortedAndRowsAndColumnsInsertedAtRandomAroundWritesEndRight seed " + seed + " (rerun with -Dsheet.seed=" + seed + ")");
+        System.out.println("rowsSortedAndRowsAndColumnsInsertedAtRandomAroundWritesSomeOfThemTimedOutEndRight seed " + seed + " (rerun with -Dsheet.seed=" + seed + ")");
         Random random = new Random(seed);
         Instant time = Instant.parse("2022-03-26T08:00:00Z");
         Map<String, List<String>> expected = new TreeMap<>(); // slug -> State, Name, Updated at
@@ -140,7 +140,9 @@ class SheetBookTest {
                 sortsBeforeAWrite++;
             }
             sheet.write(writes);
-            book.written();
+            if (random.nextInt(8) != 0) {
+                book.written();
+            } // else its answer was lost (a time-out after Google wrote): the next pass writes the rows again
             if (random.nextInt(5) == 0) {
                 editByHand(random, pass); // after the write
             }
@@ -191,6 +193,31 @@ class SheetBookTest {
         List<List<String>> grid = tab("Tickets");
         int name = grid.get(0).indexOf("Name");
         assertEquals(List.of("ti_3 Person 3", "ti_2 Person 2", "ti_1 Renamed"), grid.subList(1, grid.size()).stream()
+                .map(row -> row.get(0) + " " + row.get(name)).toList());
+    }
+
+    @Test
+    void theRowsOfAWriteWhoseAnswerWasLostAreCheckedToo() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_" + i + "\",\"name\":\"Person " + i
+                    + "\",\"updated_at\":\"2022-03-26T08:00:0" + i + "Z\"}")).get(0));
+        }
+        write();
+        write(); // the check: nothing moved
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_2\",\"name\":\"Renamed\","
+                                                               + "\"updated_at\":\"2022-03-26T09:00:00Z\"}")).get(0));
+        List<CellRange> writes = book.pendingWrites(sheet);
+        Collections.swap(sheet.tabRows("Tickets"), 1, 2); // ti_2 and ti_3 swapped, after the read
+        sheet.write(writes); // done, but its answer never came (a time-out): the rows are written again
+        List<List<String>> raced = tab("Tickets");
+        int name = raced.get(0).indexOf("Name");
+        assertEquals(List.of("ti_3", "Renamed"), List.of(raced.get(2).get(0), raced.get(2).get(name)), "the write met the swap");
+
+        for (int pass = 0; pass < 4 && (book.hasRowsToCheck() || book.hasPendingWrites()); pass++) {
+            write();
+        }
+        List<List<String>> grid = tab("Tickets");
+        assertEquals(List.of("ti_1 Person 1", "ti_3 Person 3", "ti_2 Renamed"), grid.subList(1, grid.size()).stream()
                 .map(row -> row.get(0) + " " + row.get(name)).toList());
     }
 
