@@ -170,13 +170,8 @@ class SheetBookTest {
 
     @Test
     void rowsThatMovedAreMendedEvenIfTheFirstReadOfTheWholeTabFails() throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_" + i + "\",\"name\":\"Person " + i
-                    + "\",\"updated_at\":\"2022-03-26T08:00:0" + i + "Z\"}")).get(0));
-        }
-        write();
-        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_1\",\"name\":\"Renamed\","
-                                                               + "\"updated_at\":\"2022-03-26T09:00:00Z\"}")).get(0));
+        threeTicketsWritten();
+        rename("ti_1");
         List<CellRange> writes = book.pendingWrites(sheet);
         Collections.reverse(sheet.tabRows("Tickets")); // sorted the other way round, after the read
         sheet.write(writes);
@@ -198,14 +193,9 @@ class SheetBookTest {
 
     @Test
     void theRowsOfAWriteWhoseAnswerWasLostAreCheckedToo() throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_" + i + "\",\"name\":\"Person " + i
-                    + "\",\"updated_at\":\"2022-03-26T08:00:0" + i + "Z\"}")).get(0));
-        }
-        write();
+        threeTicketsWritten();
         write(); // the check: nothing moved
-        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_2\",\"name\":\"Renamed\","
-                                                               + "\"updated_at\":\"2022-03-26T09:00:00Z\"}")).get(0));
+        rename("ti_2");
         List<CellRange> writes = book.pendingWrites(sheet);
         Collections.swap(sheet.tabRows("Tickets"), 1, 2); // ti_2 and ti_3 swapped, after the read
         sheet.write(writes); // done, but its answer never came (a time-out): the rows are written again
@@ -219,6 +209,21 @@ class SheetBookTest {
         List<List<String>> grid = tab("Tickets");
         assertEquals(List.of("ti_1 Person 1", "ti_3 Person 3", "ti_2 Renamed"), grid.subList(1, grid.size()).stream()
                 .map(row -> row.get(0) + " " + row.get(name)).toList());
+    }
+
+    /** Rows ti_1 to ti_3, "Person 1" to "Person 3", written in that order. */
+    private void threeTicketsWritten() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"ti_" + i + "\",\"name\":\"Person " + i
+                    + "\",\"updated_at\":\"2022-03-26T08:00:0" + i + "Z\"}")).get(0));
+        }
+        write();
+    }
+
+    /** A newer change to the ticket: its name is "Renamed". */
+    private void rename(String slug) throws Exception {
+        book.apply(columns.changesFor("ticket.updated", json("{\"slug\":\"" + slug + "\",\"name\":\"Renamed\","
+                                                               + "\"updated_at\":\"2022-03-26T09:00:00Z\"}")).get(0));
     }
 
     /** Mostly a sort; sometimes an empty row or a column of a person's own inserted. */
