@@ -247,7 +247,8 @@ public final class SpreadsheetSink extends ServiceSupport {
             } catch (Exception | Error failure) {
                 // An Error too fails the waiting webhooks back to dispatch and turns health DOWN; the loop goes on.
                 ThreadFailures.exitIfFatal("The spreadsheet writer", failure);
-                if ((draining || !running) && batch.isEmpty() && !refused.hasParts()) {
+                if ((draining || !running) && batch.isEmpty() && !refused.hasParts() && firstArrival == null
+                    && incoming.isEmpty()) {
                     // Stopping, with no webhook's rows to write: only the check of the rows written last failed,
                     // which is no reason to hold up the stop with retries.
                     LOG.warn("Could not check the rows last written to {} as the relay stops: {}", sheet.describe(),

@@ -77,6 +77,39 @@ class PendingRowsAtStopTest {
     }
 
     @Test
+    void webhooksWaitingWhileTheSheetCannotEvenBeReadAtAStopAreWrittenAfterTheRestart() throws Exception {
+        try (SheetsEmulator google = SheetsEmulator.start()) {
+            google.createSpreadsheet(SPREADSHEET);
+            google.failShare(1.0, 503, 1); // from the start: the relay never gets to read the sheet
+            TestRelay relay = TestRelay.start(work.resolve("data"), settings(google));
+            long stopMs;
+            try {
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(202, relay.send("ticket.updated",
+                            Tickets.ticket("ti_waiting_" + i, "complete", "Person " + i, "2022-03-26 08:00:00 UTC")).status());
+                }
+                TestRelay.await("the sheet's read to fail", Duration.ofSeconds(20), () -> google.answered(503) >= 2);
+            } finally {
+                long stopping = System.nanoTime();
+                relay.close();
+                stopMs = (System.nanoTime() - stopping) / 1_000_000;
+            }
+            // Retries go on for the stop's grace period (camel.main.shutdownTimeout, 20 s), and no longer.
+            assertTrue(stopMs < 28_000, "the stop took " + stopMs + " ms");
+            long answeredAtStop = google.answered(503);
+            google.clearFaults();
+            TestRelay restarted = TestRelay.start(work.resolve("data"), settings(google));
+            try {
+                TestRelay.await("the two rows written after the restart", Duration.ofSeconds(30),
+                        () -> slugs(google).size() == 2);
+            } finally {
+                restarted.close();
+            }
+            assertTrue(answeredAtStop < 100, "retries at the stop's pace, not in a loop: " + answeredAtStop + " answers of 503");
+        }
+    }
+
+    @Test
     void aFailedCheckOfTheRowsWrittenLastIsOneWarningAtStopNotRetriesAndAnError() throws Exception {
         try (SheetsEmulator google = SheetsEmulator.start(); LogCapture log = new LogCapture()) {
             google.createSpreadsheet(SPREADSHEET);
