@@ -56,9 +56,7 @@ class PendingRowsAtStopTest {
                 fiveRowsPending(relay);
                 google.failShare(1.0, 503, 1);
             } finally {
-                long stopping = System.nanoTime();
-                relay.close();
-                stopMs = (System.nanoTime() - stopping) / 1_000_000;
+                stopMs = stopTimed(relay);
             }
             assertTrue(google.answered(503) >= 1, "the writes at stop met Google's 503: " + google.requestLog());
             assertEquals(List.of("ti_first"), slugs(google));
@@ -66,13 +64,7 @@ class PendingRowsAtStopTest {
             assertTrue(stopMs < 28_000, "the stop took " + stopMs + " ms");
 
             google.clearFaults();
-            TestRelay restarted = TestRelay.start(work.resolve("data"), settings(google));
-            try {
-                TestRelay.await("the five rows written after the restart", Duration.ofSeconds(30),
-                        () -> slugs(google).size() == 6);
-            } finally {
-                restarted.close();
-            }
+            awaitRowsAfterARestart(google, 6);
         }
     }
 
@@ -90,21 +82,13 @@ class PendingRowsAtStopTest {
                 }
                 TestRelay.await("the sheet's read to fail", Duration.ofSeconds(20), () -> google.answered(503) >= 2);
             } finally {
-                long stopping = System.nanoTime();
-                relay.close();
-                stopMs = (System.nanoTime() - stopping) / 1_000_000;
+                stopMs = stopTimed(relay);
             }
             // Retries go on for the stop's grace period (camel.main.shutdownTimeout, 20 s), and no longer.
             assertTrue(stopMs < 28_000, "the stop took " + stopMs + " ms");
             long answeredAtStop = google.answered(503);
             google.clearFaults();
-            TestRelay restarted = TestRelay.start(work.resolve("data"), settings(google));
-            try {
-                TestRelay.await("the two rows written after the restart", Duration.ofSeconds(30),
-                        () -> slugs(google).size() == 2);
-            } finally {
-                restarted.close();
-            }
+            awaitRowsAfterARestart(google, 2);
             assertTrue(answeredAtStop < 100, "retries at the stop's pace, not in a loop: " + answeredAtStop + " answers of 503");
         }
     }
@@ -128,6 +112,23 @@ class PendingRowsAtStopTest {
             assertEquals(0, lines.stream().filter(line -> line.contains("Cannot write to")
                                                           || line.contains("failed (")).count(),
                     "no retries, and no error about webhooks going back to dispatch: none was waiting");
+        }
+    }
+
+    /** How long the relay's stop took, in ms. */
+    private static long stopTimed(TestRelay relay) throws Exception {
+        long stopping = System.nanoTime();
+        relay.close();
+        return (System.nanoTime() - stopping) / 1_000_000;
+    }
+
+    /** A relay on the same data directory writes what the stopped one left: the sheet has {@code rows} rows. */
+    private void awaitRowsAfterARestart(SheetsEmulator google, int rows) throws Exception {
+        TestRelay restarted = TestRelay.start(work.resolve("data"), settings(google));
+        try {
+            TestRelay.await(rows + " rows written after the restart", Duration.ofSeconds(30), () -> slugs(google).size() == rows);
+        } finally {
+            restarted.close();
         }
     }
 
