@@ -332,8 +332,7 @@ final class SheetBook {
     private int rewriteRowsUnlikeTheBook(TabState tab, List<List<String>> whole) {
         List<String> header = headerRow(whole);
         int keyIndex = header.indexOf(tab.config.key());
-        Set<String> managed = new LinkedHashSet<>(tab.config.columns());
-        managed.addAll(tab.extraColumns);
+        Set<String> managed = managedColumns(tab);
         managed.remove(tab.config.key());
         Set<String> seen = new HashSet<>();
         int unlike = 0;
@@ -373,9 +372,14 @@ final class SheetBook {
         if (!tab.rows.contains(key) || tab.dirty.get(key) == WHOLE_ROW) {
             return;
         }
-        Set<String> dirty = tab.dirty.computeIfAbsent(key, k -> new LinkedHashSet<>());
-        dirty.addAll(tab.config.columns());
-        dirty.addAll(tab.extraColumns);
+        tab.dirty.computeIfAbsent(key, k -> new LinkedHashSet<>()).addAll(managedColumns(tab));
+    }
+
+    /** The tab's columns from the columns file, and the question columns seen since the start. */
+    private static Set<String> managedColumns(TabState tab) {
+        Set<String> managed = new LinkedHashSet<>(tab.config.columns());
+        managed.addAll(tab.extraColumns);
+        return managed;
     }
 
     private static SheetRange keyColumnRange(TabState tab, List<String> header) {
