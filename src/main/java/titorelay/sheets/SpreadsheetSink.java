@@ -187,10 +187,11 @@ public final class SpreadsheetSink extends ServiceSupport {
                  wait > 0 && running && !(draining && backoff == 0) && until - System.nanoTime() > 0; ) {
                 LockSupport.parkNanos(this, until - System.nanoTime());
             }
-            // Idle once the rows written last were checked where they were put (SheetBook): a read of its own at
-            // the next flush time, when no webhook came for a write to read before.
+            // Idle once the rows written last were checked where they were put (SheetBook: a read of its own at
+            // the next flush time, when no webhook came for a write to read before), and what the check found to
+            // write again is written.
             if (firstArrival == null && incoming.isEmpty() && batch.isEmpty() && !refused.hasParts()
-                && !book.hasRowsToCheck()) {
+                && !book.hasRowsToCheck() && !book.hasPendingWrites()) {
                 backoff = 0;
                 awaitFirstArrival();
                 continue;

@@ -286,6 +286,35 @@ class SpreadsheetTest {
     }
 
     @Test
+    void aMendingWriteThatFailsIsTriedAgainWithoutAnotherWebhook() throws Exception {
+        threeTicketsInTheSheet();
+        List<List<String>> before = tab("Tickets");
+        List<List<String>> reversed = new ArrayList<>();
+        reversed.add(before.get(0));
+        for (int r = before.size() - 1; r >= 1; r--) {
+            reversed.add(before.get(r));
+        }
+        awaitReadAfterLastWrite();
+        // Reads in turn: the one before ti_1's write (the sort comes after it), the check that finds ti_1 moved, the
+        // read of the whole tab; then the write that mends the rows is answered 503.
+        google.afterNextRead(() -> {
+            google.setGrid(SPREADSHEET, "Tickets", reversed);
+            google.afterNextRead(() -> google.afterNextRead(() -> google.failNext(1, 503)));
+        });
+        relay.send("ticket.updated", Tickets.ticket("ti_1", "void", "Person 1 renamed", "2022-03-26 09:00:00 UTC"));
+
+        await("the mending write refused", PATIENCE, () -> google.answered(503) == 1);
+        assertEquals(3, google.editsAfterReads(), "the sort, the check, the read of the whole tab");
+        assertEquals("Person 1 renamed", row(tab("Tickets"), "ti_3").get("Name"),
+                "the refused mend left ti_3's row with ti_1's cells (its retry waits at least a second)");
+        await("every row right after the refused mend", PATIENCE, () -> {
+            List<List<String>> grid = tab("Tickets");
+            return "Person 3".equals(row(grid, "ti_3").get("Name")) && "complete".equals(row(grid, "ti_3").get("State"))
+                   && "Person 1 renamed".equals(row(grid, "ti_1").get("Name")) && "void".equals(row(grid, "ti_1").get("State"));
+        });
+    }
+
+    @Test
     void aColumnInsertedBetweenTheRelaysReadAndItsWriteEndsRightWithoutAnotherWebhook() throws Exception {
         threeTicketsInTheSheet();
         List<List<String>> before = tab("Tickets");
