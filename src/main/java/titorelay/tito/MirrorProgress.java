@@ -16,7 +16,7 @@ import titorelay.storage.OwnerOnly;
 
 /**
  * How far the mirror got, kept in {@code data/tito-api/progress.properties} so that a restart resumes: per event and
- * list, the last page of its backfill that is in the sheet and whether the backfill is done; per event, the time up to
+ * list, the last page of its backfill that is in the sheet (and when its last record was created) and whether the backfill is done; per event, the time up to
  * which a reconcile pass (or the backfill) has seen every change. Each update is written to a new file, fsync'd and
  * renamed over the old one, so the file is always whole. Used by one thread at a time (the timer's).
  */
@@ -56,8 +56,24 @@ final class MirrorProgress {
         return Instant.parse(started);
     }
 
-    void pageDone(String event, RecordKind kind, int page) throws IOException {
-        set(event + "." + kind.path + ".last-page", String.valueOf(page));
+    /**
+     * The backfill's page {@code page} is in the sheet; {@code end} is the second in which its last record was
+     * created (null if unknown), which tells the page after it whether a boundary split records created together.
+     */
+    void pageDone(String event, RecordKind kind, int page, Instant end) throws IOException {
+        String prefix = event + "." + kind.path;
+        if (end == null) {
+            state.remove(prefix + ".last-page-ends");
+        } else {
+            state.setProperty(prefix + ".last-page-ends", end.toString());
+        }
+        set(prefix + ".last-page", String.valueOf(page));
+    }
+
+    /** The second in which the last record of the last page done was created; null if unknown. */
+    Instant lastPageEnd(String event, RecordKind kind) {
+        String end = state.getProperty(event + "." + kind.path + ".last-page-ends");
+        return end == null ? null : Instant.parse(end);
     }
 
     void markListDone(String event, RecordKind kind) throws IOException {

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -168,20 +170,97 @@ public final class TitoMirror implements Processor {
      * one created meanwhile comes last). A page counts as done once its rows are in the sheet, and only then is the
      * next one fetched: one page is held in memory. (Fetching the next page while one is written was measured: no
      * faster on this machine's noise, and more memory.)
+     * <p>
+     * Tito sorts by created_at alone, and the tickets of an order are created in the same second: their order among
+     * themselves may differ from one page's request to the next, so a group of them split by a page boundary can be
+     * partly served twice and partly never. Where the last record of a page and the first of the next were created in
+     * the same second, that second is listed whole ({@link #listWholeSecond}) before the page counts as done.
      */
     private void pages(String event, RecordKind kind, List<Map.Entry<String, String>> filters, int from, String foundBy)
             throws Exception {
         int sent = (from - 1) * PAGE_SIZE;
+        // The second in which the last record of the page before was created; on a resume, as kept with that page.
+        Instant endBefore = from > 1 ? progress.lastPageEnd(event, kind) : null;
+        boolean endBeforeUnknown = from > 1 && endBefore == null; // kept by an older version, or a record without one
+        Instant listedWhole = null;
         for (int number = from; ; number++) {
             Page page = fetch(event, kind, filters, number);
             toSheet(event, kind, page, foundBy);
-            finish(event, kind, page, foundBy);
+            awaitWritten(event, page);
+            Instant start = page.records.isEmpty() ? null : createdSecond(page.records.get(0));
+            if (start != null && !start.equals(listedWhole) && (endBeforeUnknown || start.equals(endBefore))) {
+                listWholeSecond(event, kind, filters, start, number, foundBy);
+                listedWhole = start;
+            }
+            endBeforeUnknown = false;
+            endBefore = page.records.isEmpty() ? null : createdSecond(page.records.get(page.records.size() - 1));
+            if ("backfill".equals(foundBy)) {
+                progress.pageDone(event, kind, page.number, endBefore);
+            }
             sent += page.records.size();
             LOG.info("Tito API {} of event {}: {} page {}, {} of {} record(s)", foundBy, event, kind.path, number,
                     sent, page.totalCount);
             if (page.last) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Every record of the list created within one second, into the sheet: one page of them is the whole of them in
+     * whatever order, so up to 1,000 take one request. More (an import can create that many in a second) are listed
+     * state by state, each state's a list of its own; a state with more than 1,000 in that second cannot be listed
+     * whole, and says so.
+     */
+    private void listWholeSecond(String event, RecordKind kind, List<Map.Entry<String, String>> filters, Instant second,
+            int page, String foundBy) throws Exception {
+        List<Map.Entry<String, String>> within = new ArrayList<>(filters);
+        within.add(Map.entry("search[created_at][gte]", SEARCH_TIME.format(second)));
+        within.add(Map.entry("search[created_at][lt]", SEARCH_TIME.format(second.plusSeconds(1))));
+        Page all = fetch(event, kind, within, kind.states, 1);
+        toSheet(event, kind, all, foundBy);
+        awaitWritten(event, all);
+        String split = "pages " + (page - 1) + " and " + page + " of " + kind.path + " split the records created in the"
+                       + " second " + second;
+        if (all.last) {
+            LOG.info("Tito API {} of event {}: {}: listed its {} record(s) whole", foundBy, event, split,
+                    all.records.size());
+            return;
+        }
+        List<String> tooMany = new ArrayList<>();
+        for (String state : kind.states) {
+            for (int number = 1; ; number++) {
+                Page part = fetch(event, kind, within, List.of(state), number);
+                toSheet(event, kind, part, foundBy);
+                awaitWritten(event, part);
+                if (part.last) {
+                    if (number > 1) {
+                        tooMany.add(part.totalCount + " " + state);
+                    }
+                    break;
+                }
+            }
+        }
+        if (tooMany.isEmpty()) {
+            LOG.info("Tito API {} of event {}: {}: listed its {} record(s) whole, state by state", foundBy, event,
+                    split, all.totalCount);
+        } else {
+            LOG.warn("Tito API {} of event {}: {}: more than {} of one state were created in that second ({}), and"
+                     + " Tito's order among them may change from page to page: one never served is written when it"
+                     + " next changes (webhook or reconcile)", foundBy, event, split, PAGE_SIZE,
+                    String.join(", ", tooMany));
+        }
+    }
+
+    /** The second in which a record was created, from its created_at; null if it has none Tito's form allows. */
+    private static Instant createdSecond(Map<String, Object> record) {
+        if (!(record.get("created_at") instanceof String created)) {
+            return null;
+        }
+        try {
+            return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(created, Instant::from).truncatedTo(ChronoUnit.SECONDS);
+        } catch (DateTimeParseException e) {
+            return null;
         }
     }
 
@@ -205,8 +284,13 @@ public final class TitoMirror implements Processor {
     @SuppressWarnings("unchecked")
     private Page fetch(String event, RecordKind kind, List<Map.Entry<String, String>> filters, int page)
             throws Exception {
+        return fetch(event, kind, filters, kind.states, page);
+    }
+
+    private Page fetch(String event, RecordKind kind, List<Map.Entry<String, String>> filters, List<String> states,
+            int page) throws Exception {
         List<Map.Entry<String, String>> parameters = new ArrayList<>(filters);
-        kind.states.forEach(state -> parameters.add(Map.entry("search[states][]", state)));
+        states.forEach(state -> parameters.add(Map.entry("search[states][]", state)));
         if (kind.expand != null) {
             parameters.add(Map.entry("expand", kind.expand));
         }
@@ -251,8 +335,8 @@ public final class TitoMirror implements Processor {
         }
     }
 
-    /** Waits until every row of the page is written; then, in a backfill, keeps that the page is done. */
-    private void finish(String event, RecordKind kind, Page page, String foundBy) throws Exception {
+    /** Waits until every row of the page is written. */
+    private void awaitWritten(String event, Page page) throws Exception {
         while (!page.written.await(1, TimeUnit.SECONDS)) {
             if (!camelContext.getStatus().isStarted()) {
                 throw new IllegalStateException("the relay is stopping");
@@ -261,9 +345,6 @@ public final class TitoMirror implements Processor {
         if (page.failure.get() != null) {
             throw new IllegalStateException("a row of event " + event + " could not be written: "
                                             + page.failure.get().getMessage(), page.failure.get());
-        }
-        if ("backfill".equals(foundBy)) {
-            progress.pageDone(event, kind, page.number);
         }
     }
 }

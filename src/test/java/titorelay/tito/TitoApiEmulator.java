@@ -76,6 +76,7 @@ public final class TitoApiEmulator implements AutoCloseable {
     private final AtomicInteger nextId = new AtomicInteger(1000);
     private final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
     private final AtomicInteger held = new AtomicInteger();
+    private boolean tiesDifferOnEachPage;
 
     private TitoApiEmulator(HttpServer server, ExecutorService executor, String account, String token) {
         this.server = server;
@@ -127,19 +128,33 @@ public final class TitoApiEmulator implements AutoCloseable {
      * fifth is of an archived release. Each ticket has an answer. Updated at {@code updatedAt}.
      */
     public synchronized void generate(String eventSlug, int tickets, Instant updatedAt) {
+        generate(eventSlug, tickets, 4, updatedAt);
+    }
+
+    /**
+     * As {@link #generate(String, int, Instant)}, with every {@code perRegistration}-th ticket starting a
+     * registration. A registration and its tickets are created in the same second (as when Tito creates an order's
+     * tickets with it), one second after the registration before, the last one second before {@code updatedAt}.
+     */
+    public synchronized void generate(String eventSlug, int tickets, int perRegistration, Instant updatedAt) {
         Event event = event(eventSlug);
+        int orders = (tickets + perRegistration - 1) / perRegistration;
         ObjectNode registration = null;
+        String created = null;
         for (int i = 0; i < tickets; i++) {
-            if (i % 4 == 0) {
+            if (i % perRegistration == 0) {
                 String state = REGISTRATION_STATES.get(event.registrations.size() % REGISTRATION_STATES.size());
+                created = iso(updatedAt.minusSeconds(orders - i / perRegistration));
                 registration = registration("reg_" + eventSlug + "_" + i, state, "Buyer " + i, "buyer" + i + "@example.org",
                         updatedAt);
+                registration.put("created_at", created);
                 event.registrations.add(registration);
             }
             String state = "cancelled".equals(registration.get("state").asText()) ? "void"
                     : TICKET_STATES.get(i % TICKET_STATES.size());
             ObjectNode ticket = ticket("ti_" + eventSlug + "_" + i, state, "Person " + i, "person" + i + "@example.org",
                     registration.get("id").asInt(), i % 4 + 1, i % 5 == 4, updatedAt);
+            ticket.put("created_at", created);
             event.tickets.add(ticket);
             event.answers.put(ticket.get("slug").asText(), answers("Where do you live?", "IE", "Ireland"));
         }
@@ -207,6 +222,15 @@ public final class TitoApiEmulator implements AutoCloseable {
     /** The next {@code count} requests are answered {@code status} (429 with Retry-After: retryAfterSeconds). */
     public synchronized void failNext(int count, int status, int retryAfterSeconds) {
         faults.add(new int[] {count, status, retryAfterSeconds});
+    }
+
+    /**
+     * From now on, records created at the same time come in a different order on odd and even pages of a list, as a
+     * database that sorts only by the time asked for may give them (nothing makes Tito's order among them stable): a
+     * group of such records split by a page boundary is then partly served twice and partly never.
+     */
+    public synchronized void orderTiesDifferentlyOnEachPage() {
+        tiesDifferOnEachPage = true;
     }
 
     /** Requests whose "path?decoded query" matches are held (not answered) until {@link #releaseHeld}. */
@@ -373,26 +397,39 @@ public final class TitoApiEmulator implements AutoCloseable {
                 .toList();
     }
 
-    /** The updated_at filters, then the order asked for (default: newest created first, as Tito's lists). */
-    private static List<ObjectNode> filtered(List<ObjectNode> records, Map<String, List<String>> query) {
+    /**
+     * The updated_at and created_at filters, then the order asked for (default: newest created first, as Tito's lists).
+     * Records equal in that order come by id, or, after {@link #orderTiesDifferentlyOnEachPage}, by id up on odd pages
+     * and down on even ones.
+     */
+    private List<ObjectNode> filtered(List<ObjectNode> records, Map<String, List<String>> query) {
         List<ObjectNode> selected = new ArrayList<>();
         for (ObjectNode record : records) {
-            Instant updated = Instant.parse(record.get("updated_at").asText());
-            if (passes(query, "gt", t -> updated.isAfter(t)) && passes(query, "gte", t -> !updated.isBefore(t))
-                && passes(query, "lt", t -> updated.isBefore(t)) && passes(query, "lte", t -> !updated.isAfter(t))) {
+            if (passes(query, record, "updated_at") && passes(query, record, "created_at")) {
                 selected.add(record);
             }
         }
         String sort = query.getOrDefault("search[sort]", List.of("created_at")).get(0);
+        int page = Integer.parseInt(query.getOrDefault("page[number]", List.of("1")).get(0));
+        Comparator<ObjectNode> byId = Comparator.comparing(r -> r.get("id").asInt());
+        Comparator<ObjectNode> ties = tiesDifferOnEachPage && page % 2 == 0 ? byId.reversed() : byId;
         Comparator<ObjectNode> order = Comparator.<ObjectNode, Instant>comparing(r -> Instant.parse(r.get(sort).asText()))
-                .thenComparing(r -> r.get("id").asInt());
+                .thenComparing(ties);
         boolean ascending = "asc".equals(query.getOrDefault("search[direction]", List.of("desc")).get(0));
-        selected.sort(ascending ? order : order.reversed());
+        selected.sort(ascending ? order : Comparator.<ObjectNode, Instant>comparing(
+                r -> Instant.parse(r.get(sort).asText())).reversed().thenComparing(ties));
         return selected;
     }
 
-    private static boolean passes(Map<String, List<String>> query, String operator, Predicate<Instant> test) {
-        List<String> values = query.get("search[updated_at][" + operator + "]");
+    /** Whether a record passes the query's filters on one of its times ({@code search[updated_at][gte]}, ...). */
+    private static boolean passes(Map<String, List<String>> query, ObjectNode record, String field) {
+        Instant time = Instant.parse(record.get(field).asText());
+        return passes(query, field, "gt", t -> time.isAfter(t)) && passes(query, field, "gte", t -> !time.isBefore(t))
+               && passes(query, field, "lt", t -> time.isBefore(t)) && passes(query, field, "lte", t -> !time.isAfter(t));
+    }
+
+    private static boolean passes(Map<String, List<String>> query, String field, String operator, Predicate<Instant> test) {
+        List<String> values = query.get("search[" + field + "][" + operator + "]");
         return values == null || test.test(searchTime(values.get(0)));
     }
 

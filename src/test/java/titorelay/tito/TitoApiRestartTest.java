@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,7 +29,10 @@ class TitoApiRestartTest {
     void aBackfillKilledBetweenPagesResumesAndLeavesTheSheetComplete() throws Exception {
         Path data = work.resolve("data");
         try (TitoApiEmulator tito = TitoApiEmulator.start(ApiFacts.ACCOUNT, ApiFacts.TOKEN)) {
-            tito.generate(ApiFacts.EVENT, TICKETS, Instant.parse("2022-03-26T07:36:27Z"));
+            // Orders of three tickets, in an order among themselves that changes from page to page: the boundary at
+            // which the relay is killed splits one (tickets 999 to 1001), whose second the second run lists whole.
+            tito.generate(ApiFacts.EVENT, TICKETS, 3, Instant.parse("2022-03-26T07:36:27Z"));
+            tito.orderTiesDifferentlyOnEachPage();
             int registrations = tito.event(ApiFacts.EVENT).registrations.size();
             tito.holdWhen(request -> request.contains("/tickets?") && request.contains("page[number]=2"));
             Map<String, String> settings = ApiFacts.apiSettings(tito, "0");
@@ -36,7 +40,9 @@ class TitoApiRestartTest {
             try (RelayProcess relay = RelayProcess.start(data, "first", settings)) {
                 TestRelay.await("the request for the second page", Duration.ofSeconds(30), () -> tito.held() == 1);
                 assertEquals(1000, ApiFacts.rows(data, "Tickets").size(), "the first page is in the sheet");
-                assertTrue(Files.readString(data.resolve("tito-api/progress.properties")).contains("tickets.last-page=1"));
+                String progress = Files.readString(data.resolve("tito-api/progress.properties"));
+                assertTrue(progress.contains("tickets.last-page=1"), progress);
+                assertTrue(progress.contains("tickets.last-page-ends=2022-03-26T07\\:28\\:06Z"), progress);
                 assertEquals(RelayProcess.KILLED_BY_SIGKILL, relay.kill());
             }
             tito.releaseHeld();
@@ -49,9 +55,13 @@ class TitoApiRestartTest {
                 assertTrue(relay.logLines().stream().anyMatch(l -> l.contains("tickets from page 2")),
                         "the second run resumed at page 2");
             }
-            // Resumed, not redone: page 1 was asked for once, by the first run.
-            assertEquals(1, tito.requestLog().stream().filter(l -> l.contains("page[number]=1") && l.contains("/tickets?"))
-                    .count(), String.join("\n", tito.requestLog()));
+            // Resumed, not redone: page 1 was asked for once, by the first run; the second run listed the split
+            // order's second (and the one page 2 and 3 split), as page 1 had kept when its last ticket was created.
+            assertEquals(1, tito.requestLog().stream().filter(l -> l.contains("page[number]=1") && l.contains("/tickets?")
+                    && !l.contains("search[created_at]")).count(), String.join("\n", tito.requestLog()));
+            assertEquals(List.of("2022-03-26T07:28:06+UTC", "2022-03-26T07:33:39+UTC"), tito.requestLog().stream()
+                    .filter(l -> l.contains("/tickets?") && l.contains("search[created_at][gte]="))
+                    .map(l -> l.replaceAll(".*search\\[created_at\\]\\[gte\\]=([^& ]*).*", "$1")).toList());
             Set<String> expected = new HashSet<>();
             for (int i = 0; i < TICKETS; i++) {
                 expected.add("ti_" + ApiFacts.EVENT + "_" + i);
