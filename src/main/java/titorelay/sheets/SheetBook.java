@@ -108,11 +108,13 @@ final class SheetBook {
                 String key = cell(cells, keyIndex);
                 if (!key.isEmpty() && !state.rows.contains(key)) {
                     state.rows.add(key);
+                    Map<String, String> row = new HashMap<>();
                     for (int c = 0; c < header.size(); c++) {
                         if (!header.get(c).isEmpty()) {
-                            state.rows.set(key, header.get(c), cell(cells, c));
+                            row.put(header.get(c), cell(cells, c));
                         }
                     }
+                    state.rows.setAll(key, row);
                 }
             }
             tabs.put(config.name(), state);
@@ -164,27 +166,31 @@ final class SheetBook {
             }
             sameTime = current != null && change.updatedAt().equals(current);
         }
+        // The row's new cells, set in one go: each set remakes the row's bytes (TabRows).
+        Map<String, String> changed = new HashMap<>();
         if (!rows.contains(key)) {
             rows.add(key);
             tab.dirty.put(key, WHOLE_ROW);
-            rows.set(key, tab.config.key(), key);
+            changed.put(tab.config.key(), key);
         }
         for (Map.Entry<String, String> cell : change.set().entrySet()) {
             if (sameTime && goesBack(tab.config.progress().get(cell.getKey()), rows.get(key, cell.getKey()), cell.getValue())) {
                 continue; // Tito sent both in one second (finished and completed, say): the later state stays
             }
-            if (!Objects.equals(rows.get(key, cell.getKey()), cell.getValue())) {
-                rows.set(key, cell.getKey(), cell.getValue());
+            if (changed.containsKey(cell.getKey()) ? !Objects.equals(changed.get(cell.getKey()), cell.getValue())
+                    : !rows.holds(key, cell.getKey(), cell.getValue())) {
+                changed.put(cell.getKey(), cell.getValue());
                 markDirty(tab, key, cell.getKey());
             }
         }
         for (Map.Entry<String, String> cell : change.fill().entrySet()) {
-            String current = rows.get(key, cell.getKey());
+            String current = changed.containsKey(cell.getKey()) ? changed.get(cell.getKey()) : rows.get(key, cell.getKey());
             if ((current == null || current.isEmpty()) && !cell.getValue().isEmpty()) {
-                rows.set(key, cell.getKey(), cell.getValue());
+                changed.put(cell.getKey(), cell.getValue());
                 markDirty(tab, key, cell.getKey());
             }
         }
+        rows.setAll(key, changed);
         return true;
     }
 
