@@ -17,6 +17,7 @@ import titorelay.support.TestRelay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The relay as users start it, configured through the environment. */
@@ -42,6 +43,7 @@ class ConfigurationTest {
         try {
             byte[] body = Samples.bytes("ticket-basic.json");
             RawHttp.Answer answer = null;
+            int closedWithoutAnswer = 0;
             for (int i = 0; i < 300 && (answer == null || answer.status() == 404); i++) {
                 try {
                     Thread.sleep(100); // until the relay listens and its ingress route has started
@@ -49,8 +51,15 @@ class ConfigurationTest {
                             .header("Tito-Signature", TitoSignature.sign("env-token-b", body)).body(body).send(port);
                 } catch (java.io.IOException notListeningYet) {
                     answer = null;
+                } catch (IllegalStateException closedWithoutAnswer) {
+                    // Seen once in a full suite on two loaded cores, 1.3 s after the start: a connection accepted and
+                    // closed without a word while the relay was starting (Tito sends again). Not yet ready, as 404.
+                    answer = null;
+                    closedWithoutAnswer++;
                 }
             }
+            assertNotNull(answer, "no answer in 30 s (" + closedWithoutAnswer + " connection(s) closed without one): "
+                                  + Files.readString(log, StandardCharsets.UTF_8));
             assertEquals(202, answer.status(), "signed with the second token from the environment: " + answer.raw());
             assertFalse(Files.exists(work.resolve("data").resolve("tito-security-token")),
                     "no token is generated when one is configured");
