@@ -1,9 +1,6 @@
 package titorelay.sheets;
 
 import java.util.BitSet;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Where each value of one column of a CSV tab first appears below the header, kept up to date through the relay's own
@@ -16,20 +13,27 @@ import java.util.Map;
 final class ColumnIndex {
 
     private final int column;
-    private final Map<String, Integer> firstRow = new HashMap<>();
-    private List<String[]> rows;
+    private PackedRows rows;
+    /**
+     * Open addressing, by the value's hash: each slot 0 or a first row (its number + 1), and that value's hash beside
+     * it. The value itself is the row's cell, so the index holds no string of its own (12 bytes or so a row, where a
+     * map from strings to rows took about 120).
+     */
+    private int[] slots = new int[64];
+    private int[] hashes = new int[64];
+    private int used;
 
-    private ColumnIndex(List<String[]> rows, int column) {
+    private ColumnIndex(PackedRows rows, int column) {
         this.rows = rows;
         this.column = column;
     }
 
-    static ColumnIndex of(List<String[]> rows, int column) {
+    static ColumnIndex of(PackedRows rows, int column) {
         ColumnIndex index = new ColumnIndex(rows, column);
         for (int row = 1; row < rows.size(); row++) {
             String value = index.cell(rows, row);
-            if (!value.isEmpty()) {
-                index.firstRow.putIfAbsent(value, row);
+            if (!value.isEmpty() && index.firstRowBelowHeader(value) < 0) {
+                index.put(value.hashCode(), row);
             }
         }
         return index;
@@ -40,14 +44,14 @@ final class ColumnIndex {
     }
 
     /** Whether this is the index of that column of exactly these rows. */
-    boolean describes(List<String[]> rows, int column) {
+    boolean describes(PackedRows rows, int column) {
         return this.rows == rows && this.column == column;
     }
 
     /** The first row (0 is the header) below the header whose cell is {@code value}, or -1 when there is none. */
     int firstRowBelowHeader(String value) {
-        Integer row = firstRow.get(value);
-        return row == null ? -1 : row;
+        int slot = slotOf(value, rows);
+        return slots[slot] == 0 ? -1 : slots[slot] - 1;
     }
 
     /**
@@ -57,30 +61,76 @@ final class ColumnIndex {
      *         and made again when next needed (the relay's writes never change a key; only the first write after an
      *         edit by hand that left a key twice would)
      */
-    boolean follow(List<String[]> edited, BitSet changed) {
+    boolean follow(PackedRows edited, BitSet changed) {
         for (int row = changed.nextSetBit(1); row >= 0; row = changed.nextSetBit(row + 1)) {
             String was = cell(rows, row);
             String now = cell(edited, row);
             if (was.equals(now)) {
                 continue;
             }
-            Integer wasFirst = firstRow.get(was);
-            if (wasFirst != null && wasFirst == row) {
+            if (!was.isEmpty() && slots[slotOf(was, rows)] == row + 1) {
                 return false;
             }
-            if (!now.isEmpty()) {
-                firstRow.merge(now, row, Math::min);
+        }
+        // Every first row is one the edit did not change (or changed to the same value): the edited rows say the same.
+        rows = edited;
+        for (int row = changed.nextSetBit(1); row >= 0; row = changed.nextSetBit(row + 1)) {
+            String now = cell(edited, row);
+            if (now.isEmpty()) {
+                continue;
+            }
+            int slot = slotOf(now, edited);
+            if (slots[slot] == 0) {
+                put(now.hashCode(), row);
+            } else if (slots[slot] - 1 > row) {
+                slots[slot] = row + 1;
             }
         }
-        rows = edited;
         return true;
     }
 
-    private String cell(List<String[]> rows, int row) {
-        if (row >= rows.size()) {
-            return "";
+    /** The slot of {@code value}: the one holding its first row, or the empty one where it would go. */
+    private int slotOf(String value, PackedRows in) {
+        int hash = value.hashCode();
+        int mask = slots.length - 1;
+        for (int slot = spread(hash) & mask; ; slot = (slot + 1) & mask) {
+            if (slots[slot] == 0 || hashes[slot] == hash && in.cellIs(slots[slot] - 1, column, value)) {
+                return slot;
+            }
         }
-        String[] cells = rows.get(row);
-        return column < cells.length ? cells[column] : "";
+    }
+
+    private void put(int hash, int row) {
+        if (2 * (used + 1) > slots.length) {
+            int[] oldSlots = slots;
+            int[] oldHashes = hashes;
+            slots = new int[oldSlots.length * 2];
+            hashes = new int[oldSlots.length * 2];
+            for (int i = 0; i < oldSlots.length; i++) {
+                if (oldSlots[i] != 0) {
+                    place(oldHashes[i], oldSlots[i]);
+                }
+            }
+        }
+        place(hash, row + 1);
+        used++;
+    }
+
+    private void place(int hash, int slotValue) {
+        int mask = slots.length - 1;
+        int slot = spread(hash) & mask;
+        while (slots[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        slots[slot] = slotValue;
+        hashes[slot] = hash;
+    }
+
+    private static int spread(int hash) {
+        return hash ^ (hash >>> 16) * 0x9E3779B9;
+    }
+
+    private String cell(PackedRows rows, int row) {
+        return row >= rows.size() ? "" : rows.cell(row, column);
     }
 }

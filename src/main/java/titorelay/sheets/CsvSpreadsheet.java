@@ -48,7 +48,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
     public synchronized void addTabs(List<String> titles) throws IOException {
         Files.createDirectories(directory);
         for (String title : titles) {
-            tabs.put(title, CsvTabFile.rewrite(file(title), List.of(), 0, false));
+            tabs.put(title, CsvTabFile.rewrite(file(title), PackedRows.empty(), 0, false));
         }
     }
 
@@ -56,7 +56,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
     public synchronized List<List<List<String>>> read(List<SheetRange> ranges) throws IOException {
         List<List<List<String>>> answer = new ArrayList<>();
         for (SheetRange range : ranges) {
-            List<String[]> rows = load(range.tab()).rows();
+            PackedRows rows = load(range.tab()).rows();
             if (range instanceof SheetRange.Row row) {
                 answer.add(rows.size() >= row.row() ? List.of(List.of(rows.get(row.row() - 1))) : List.of());
             } else if (range instanceof SheetRange.Column column) {
@@ -106,12 +106,12 @@ public final class CsvSpreadsheet implements Spreadsheet {
     private static final class ColumnView extends AbstractList<List<String>> implements RandomAccess, IndexedColumn {
 
         private final CsvSpreadsheet sheet;
-        private final List<String[]> rows;
+        private final PackedRows rows;
         private final int column;
         private final ColumnIndex index;
         private final int size;
 
-        ColumnView(CsvSpreadsheet sheet, List<String[]> rows, int column, ColumnIndex index) {
+        ColumnView(CsvSpreadsheet sheet, PackedRows rows, int column, ColumnIndex index) {
             this.sheet = sheet;
             this.rows = rows;
             this.column = column;
@@ -124,8 +124,7 @@ public final class CsvSpreadsheet implements Spreadsheet {
         }
 
         private String cell(int row) {
-            String[] cells = rows.get(row);
-            return column < cells.length ? cells[column] : "";
+            return rows.cell(row, column);
         }
 
         @Override

@@ -1,7 +1,6 @@
 package titorelay.sheets;
 
 import java.nio.file.attribute.FileTime;
-import java.util.List;
 
 /**
  * One CSV tab as its file holds it: each row once, as its cells (trimmed as Google trims them), and where each row's
@@ -16,7 +15,7 @@ import java.util.List;
  * @param bom       whether the file starts with UTF-8's byte-order mark (Excel's "CSV UTF-8" writes one, and reads the
  *                  file as UTF-8 only with it): it is no part of the first cell, and the file keeps it when written
  */
-record CsvTab(List<String[]> rows, long[] lineEnds, int width, FileTime modified, long size, boolean bom) {
+record CsvTab(PackedRows rows, long[] lineEnds, int width, FileTime modified, long size, boolean bom) {
 
     /** Where row {@code index}'s line starts in the file (only with {@link #lineEnds}). */
     long lineStart(int index) {

@@ -2,10 +2,11 @@ package titorelay.sheets;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One write's cells merged into a tab's rows, and written the cheapest way that keeps the file whole for readers:
@@ -17,42 +18,39 @@ final class CsvTabEdit {
     private static final String[] NO_CELLS = new String[0];
 
     private final CsvTab before;
-    private final List<String[]> rows;
+    private final PackedRows rows;
     private final BitSet changed = new BitSet();
 
     CsvTabEdit(CsvTab before, List<CellRange> ranges) {
         this.before = before;
-        this.rows = new ArrayList<>(before.rows()); // the rows it did not change are shared, never modified
+        PackedRows.Editor edited = before.rows().edit(); // the rows it does not change are shared, never modified
+        Map<Integer, String[]> cellsOf = new HashMap<>(); // the changed rows' cells, made once
         for (CellRange range : ranges) {
-            while (rows.size() < range.row()) {
-                rows.add(NO_CELLS);
+            while (edited.size() < range.row()) {
+                edited.add(NO_CELLS);
             }
             int index = range.row() - 1;
-            String[] row = rows.get(index);
-            int needed = Math.max(row.length, range.column() + range.values().size());
-            if (!changed.get(index) || row.length < needed) {
+            String[] row = cellsOf.computeIfAbsent(index, edited::cells);
+            int needed = range.column() + range.values().size();
+            if (row.length < needed) {
                 row = Arrays.copyOf(row, needed);
-                rows.set(index, row);
-                changed.set(index);
+                cellsOf.put(index, row);
             }
+            changed.set(index);
             for (int i = 0; i < range.values().size(); i++) {
                 String value = range.values().get(i);
                 row[range.column() + i] = value == null ? "" : value;
             }
         }
-        for (int index = changed.nextSetBit(0); index >= 0; index = changed.nextSetBit(index + 1)) {
-            String[] row = rows.get(index);
-            for (int c = 0; c < row.length; c++) {
-                if (row[c] == null) {
-                    row[c] = "";
-                }
-            }
-            int used = CsvTabFile.usedWidth(row);
-            rows.set(index, used == 0 ? NO_CELLS : used == row.length ? row : Arrays.copyOf(row, used));
+        for (Map.Entry<Integer, String[]> row : cellsOf.entrySet()) {
+            String[] cells = row.getValue();
+            int used = CsvTabFile.usedWidth(cells);
+            edited.set(row.getKey(), used == cells.length ? cells : Arrays.copyOf(cells, used));
         }
-        while (!rows.isEmpty() && rows.get(rows.size() - 1).length == 0) {
-            rows.remove(rows.size() - 1);
+        while (edited.size() > 0 && edited.width(edited.size() - 1) == 0) {
+            edited.removeLast();
         }
+        this.rows = edited.done();
     }
 
     /** The rows this edit changed, by index (0 is the header), including those it emptied at the end. */
@@ -68,7 +66,7 @@ final class CsvTabEdit {
         int widest = 0;
         for (int index = changed.nextSetBit(0); index >= 0 && index < rows.size();
              index = changed.nextSetBit(index + 1)) {
-            widest = Math.max(widest, rows.get(index).length);
+            widest = Math.max(widest, rows.width(index));
         }
         return widest >= before.width() ? widest : CsvTabFile.widthOf(rows);
     }

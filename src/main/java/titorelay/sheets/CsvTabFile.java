@@ -12,11 +12,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumSet;
-import java.util.List;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -35,7 +33,6 @@ import titorelay.storage.OwnerOnly;
 final class CsvTabFile {
 
     private static final Logger LOG = LoggerFactory.getLogger(CsvTabFile.class);
-    private static final String[] NO_CELLS = new String[0];
     /**
      * UTF-8's byte-order mark. Excel's "CSV UTF-8" starts the file with it, and reads a file as UTF-8 only when it
      * does: a file that has it keeps it, and one that does not never gains it.
@@ -62,22 +59,22 @@ final class CsvTabFile {
             LOG.warn("{}: its last {} bytes are not a whole line (cut off by a crash while rows were being added);"
                      + " they are left out, and the row is written again by its webhook", file, bytes.length - complete);
         }
-        List<String[]> rows = new ArrayList<>();
-        SharedValues<Integer> values = new SharedValues<>();
+        PackedRows.Editor read = new PackedRows.Editor();
         try (CSVParser parser = CSVFormat.RFC4180.parse(
                 new StringReader(new String(bytes, start, complete - start, StandardCharsets.UTF_8)))) {
             for (CSVRecord record : parser) {
                 String[] cells = record.values();
                 String[] row = new String[usedWidth(cells)];
                 for (int c = 0; c < row.length; c++) {
-                    row[c] = values.share(c, CsvFormulaGuard.unguard(cells[c]));
+                    row[c] = CsvFormulaGuard.unguard(cells[c]);
                 }
-                rows.add(row.length == 0 ? NO_CELLS : row);
+                read.add(row);
             }
         }
-        while (!rows.isEmpty() && rows.get(rows.size() - 1).length == 0) {
-            rows.remove(rows.size() - 1);
+        while (read.size() > 0 && read.width(read.size() - 1) == 0) {
+            read.removeLast();
         }
+        PackedRows rows = read.done();
         int width = widthOf(rows);
         long[] lineEnds = complete == bytes.length ? lineEnds(rows, width, bytes, start) : null;
         return new CsvTab(rows, lineEnds, width, modified, bytes.length, bom);
@@ -92,7 +89,7 @@ final class CsvTabFile {
      * Every row written anew, into a hidden file renamed over the tab's file; first the byte-order mark if {@code bom}
      * (the file being replaced had one).
      */
-    static CsvTab rewrite(Path file, List<String[]> rows, int width, boolean bom) throws IOException {
+    static CsvTab rewrite(Path file, PackedRows rows, int width, boolean bom) throws IOException {
         Path hidden = hidden(file);
         long[] lineEnds = new long[rows.size()];
         try (FileChannel target = create(hidden)) {
@@ -118,7 +115,7 @@ final class CsvTabFile {
      * Rows changed in place (and maybe some added): a hidden file gets the unchanged lines copied from the tab's
      * file and the {@code changed} rows written anew, then is renamed over it. {@code before} must match the file.
      */
-    static CsvTab splice(Path file, CsvTab before, List<String[]> rows, BitSet changed, int width) throws IOException {
+    static CsvTab splice(Path file, CsvTab before, PackedRows rows, BitSet changed, int width) throws IOException {
         Path hidden = hidden(file);
         long[] lineEnds = new long[rows.size()];
         int kept = before.rows().size();
@@ -160,7 +157,7 @@ final class CsvTabFile {
      * Only rows after the last ones added: their lines are appended to the tab's file in one write call, so a
      * reader sees none or all of each. {@code before} must match the file.
      */
-    static CsvTab append(Path file, CsvTab before, List<String[]> rows, int width) throws IOException {
+    static CsvTab append(Path file, CsvTab before, PackedRows rows, int width) throws IOException {
         int kept = before.rows().size();
         long[] lineEnds = Arrays.copyOf(before.lineEnds(), rows.size());
         ByteArrayOutputStream lines = new ByteArrayOutputStream(1 << 16);
@@ -196,10 +193,10 @@ final class CsvTabFile {
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    static int widthOf(List<String[]> rows) {
+    static int widthOf(PackedRows rows) {
         int width = 0;
-        for (String[] row : rows) {
-            width = Math.max(width, row.length);
+        for (int i = 0; i < rows.size(); i++) {
+            width = Math.max(width, rows.width(i));
         }
         return width;
     }
@@ -228,7 +225,7 @@ final class CsvTabFile {
     }
 
     /** Where each row's line ends, if the file is exactly these rows as the relay writes them; else null. */
-    private static long[] lineEnds(List<String[]> rows, int width, byte[] bytes, int start) {
+    private static long[] lineEnds(PackedRows rows, int width, byte[] bytes, int start) {
         long[] lineEnds = new long[rows.size()];
         int offset = start;
         for (int i = 0; i < rows.size(); i++) {
@@ -271,7 +268,7 @@ final class CsvTabFile {
         }
     }
 
-    private static CsvTab renamed(Path hidden, Path file, List<String[]> rows, long[] lineEnds, int width,
+    private static CsvTab renamed(Path hidden, Path file, PackedRows rows, long[] lineEnds, int width,
             boolean bom) throws IOException {
         // The new file's bytes are on the disk (forced by its writer); its name too before dispatch counts the rows
         // done and lets the journal go: a power cut then leaves the old tab or the new, whole.
@@ -281,7 +278,7 @@ final class CsvTabFile {
     }
 
     /** The tab as just written; if the file is not the size written (someone wrote meanwhile), it is read again next. */
-    private static CsvTab written(Path file, List<String[]> rows, long[] lineEnds, int width, boolean bom)
+    private static CsvTab written(Path file, PackedRows rows, long[] lineEnds, int width, boolean bom)
             throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
         long size = lineEnds.length == 0 ? prefixLength(bom) : lineEnds[lineEnds.length - 1];
