@@ -78,6 +78,50 @@ class CsvKeyColumnIndexTest {
                 + keyChangesOfAFirstRow + " times");
     }
 
+    /**
+     * Thousands of keys (the index grows many times), among them keys whose strings hash alike ("Aa" and "BB" do,
+     * and so does every string made of them alone), and non-ASCII ones: each key's row is where a scan finds it,
+     * whether the index was made from the file or followed the writes that added the rows.
+     */
+    @Test
+    void manyKeysAndKeysThatHashAlikeAreEachFoundAtTheirOwnRow() throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 512; i++) { // 512 strings of "Aa" and "BB", all with one hash
+            StringBuilder key = new StringBuilder();
+            for (int bit = 0; bit < 9; bit++) {
+                key.append((i >> bit & 1) == 0 ? "Aa" : "BB");
+            }
+            keys.add(key.toString());
+        }
+        for (int i = 0; i < 3_000; i++) {
+            keys.add(i % 7 == 0 ? "tï_" + i + "_日本" : "ti_" + i);
+        }
+        assertEquals("AaAaAaAaAaAaAaAaAa".hashCode(), keys.get(511).hashCode(), "they hash alike");
+        write(List.of(cells(1, 0, "Slug")));
+        IndexedColumn empty = keyColumn(0); // the index is made while the tab has only its header
+        assertEquals(-1, empty.firstRowBelowHeader("ti_1"));
+        for (int from = 0; from < keys.size(); from += 500) { // flushes of 500 rows each, followed by the index
+            List<CellRange> flush = new ArrayList<>();
+            for (int i = from; i < Math.min(keys.size(), from + 500); i++) {
+                flush.add(cells(i + 2, 0, keys.get(i), "name " + i));
+            }
+            write(flush);
+        }
+        IndexedColumn followed = keyColumn(0);
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals(i + 1, followed.firstRowBelowHeader(keys.get(i)), keys.get(i));
+        }
+        assertEquals(-1, followed.firstRowBelowHeader("BBBBBBBBBBBBBBBBBBAa"));
+        assertEquals(-1, followed.firstRowBelowHeader("name 1"));
+
+        CsvSpreadsheet readAgain = new CsvSpreadsheet(directory); // the index made from the file
+        IndexedColumn made = assertInstanceOf(IndexedColumn.class,
+                readAgain.read(List.of(new SheetRange.Column(TAB, 0))).get(0));
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals(i + 1, made.firstRowBelowHeader(keys.get(i)), keys.get(i));
+        }
+    }
+
     @Test
     void aColumnReadBeforeAWriteStillAnswersForTheRowsItRead() throws Exception {
         write(List.of(cells(1, 0, "Reference"), cells(2, 0, "a"), cells(3, 0, "b")));
