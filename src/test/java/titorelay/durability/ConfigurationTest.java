@@ -51,7 +51,7 @@ class ConfigurationTest {
                             .header("Tito-Signature", TitoSignature.sign("env-token-b", body)).body(body).send(port);
                 } catch (java.io.IOException notListeningYet) {
                     answer = null;
-                } catch (IllegalStateException closedWithoutAnswer) {
+                } catch (IllegalStateException noAnswer) {
                     // Seen once in a full suite on two loaded cores, 1.3 s after the start: a connection accepted and
                     // closed without a word while the relay was starting (Tito sends again). Not yet ready, as 404.
                     answer = null;
