@@ -184,7 +184,8 @@ final class SheetBook {
             }
         }
         for (Map.Entry<String, String> cell : change.fill().entrySet()) {
-            String current = changed.containsKey(cell.getKey()) ? changed.get(cell.getKey()) : rows.get(key, cell.getKey());
+            String current = changed.containsKey(cell.getKey()) ? changed.get(cell.getKey())
+                    : rows.get(key, cell.getKey());
             if ((current == null || current.isEmpty()) && !cell.getValue().isEmpty()) {
                 changed.put(cell.getKey(), cell.getValue());
                 markDirty(tab, key, cell.getKey());

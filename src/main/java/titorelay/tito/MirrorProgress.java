@@ -16,8 +16,9 @@ import titorelay.storage.OwnerOnly;
 
 /**
  * How far the mirror got, kept in {@code data/tito-api/progress.properties} so that a restart resumes: per event and
- * list, the last page of its backfill that is in the sheet (and when its last record was created) and whether the backfill is done; per event, the time up to
- * which a reconcile pass (or the backfill) has seen every change. Each update is written to a new file, fsync'd and
+ * list, the last page of its backfill that is in the sheet (and the second its last record was created in) and
+ * whether the backfill is done; per event, the time up to which a reconcile pass (or the backfill) has seen every
+ * change. Each update is written to a new file, fsync'd and
  * renamed over the old one, so the file is always whole. Used by one thread at a time (the timer's).
  */
 final class MirrorProgress {
