@@ -27,6 +27,20 @@ class TitoApiRestartTest {
 
     @Test
     void aBackfillKilledBetweenPagesResumesAndLeavesTheSheetComplete() throws Exception {
+        killAtPageTwoAndResume(false);
+    }
+
+    /**
+     * A progress file an older version wrote says which page was done but not the second its last ticket was created
+     * in: the resumed backfill cannot tell whether the boundary split an order, so it lists the second of the first
+     * ticket of the page it resumes at. Without that, ticket 1001 would never reach the sheet.
+     */
+    @Test
+    void aBackfillResumedFromAnOlderVersionsProgressFileListsTheSecondItResumesIn() throws Exception {
+        killAtPageTwoAndResume(true);
+    }
+
+    private void killAtPageTwoAndResume(boolean asAnOlderVersionKeptIt) throws Exception {
         Path data = work.resolve("data");
         try (TitoApiEmulator tito = TitoApiEmulator.start(ApiFacts.ACCOUNT, ApiFacts.TOKEN)) {
             // Orders of three tickets, in an order among themselves that changes from page to page: the boundary at
@@ -44,6 +58,13 @@ class TitoApiRestartTest {
                 assertTrue(progress.contains("tickets.last-page=1"), progress);
                 assertTrue(progress.contains("tickets.last-page-ends=2022-03-26T07\\:28\\:06Z"), progress);
                 assertEquals(RelayProcess.KILLED_BY_SIGKILL, relay.kill());
+            }
+            if (asAnOlderVersionKeptIt) {
+                Path progress = data.resolve("tito-api/progress.properties");
+                List<String> lines = Files.readAllLines(progress).stream()
+                        .filter(line -> !line.startsWith("awesomeconf.tickets.last-page-ends=")).toList();
+                assertEquals(Files.readAllLines(progress).size() - 1, lines.size(), "the line was there to remove");
+                Files.write(progress, lines);
             }
             tito.releaseHeld();
             assertEquals(1, tito.requestLog().stream().filter(l -> l.contains("page[number]=1") && l.contains("/tickets?"))
