@@ -144,7 +144,7 @@ final class CellBytes {
         }
 
         /** A cell of a held value, or of its own bytes if {@code id} is -1. */
-        <C> void value(String value, int id) {
+        void value(String value, int id) {
             if (id >= 0) {
                 tag(2L + 2L * id);
                 return;

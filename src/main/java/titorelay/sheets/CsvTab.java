@@ -3,8 +3,9 @@ package titorelay.sheets;
 import java.nio.file.attribute.FileTime;
 
 /**
- * One CSV tab as its file holds it: each row once, as its cells (trimmed as Google trims them), and where each row's
- * line ends in the file, so that a write can append rows, or copy the unchanged lines of the file as they are.
+ * One CSV tab as its file holds it: each row once, its cells packed as bytes ({@link PackedRows}; trimmed as Google
+ * trims them), and where each row's line ends in the file, so that a write can append rows, or copy the unchanged
+ * lines of the file as they are.
  *
  * @param rows      the rows, header first, each without trailing empty cells
  * @param lineEnds  the byte offset after each row's line; null when the file is not laid out as the relay writes

@@ -31,7 +31,10 @@ final class PackedRows extends AbstractList<String[]> implements RandomAccess {
 
     @Override
     public String[] get(int row) {
-        byte[] packed = rows.get(row);
+        return cells(rows.get(row), held);
+    }
+
+    private static String[] cells(byte[] packed, CellBytes.Held<Integer> held) {
         if (packed.length == 0) {
             return NO_CELLS;
         }
@@ -97,7 +100,7 @@ final class PackedRows extends AbstractList<String[]> implements RandomAccess {
 
         /** The cells of row {@code row}, as {@link PackedRows#get}. */
         String[] cells(int row) {
-            return new PackedRows(rows, held).get(row);
+            return PackedRows.cells(rows.get(row), held);
         }
 
         int width(int row) {
