@@ -118,4 +118,74 @@ class TabRowsTest {
             assertEquals(model.get(key).keySet(), new java.util.HashSet<>(rows.columnsOf(key)), "seed " + seed);
         }
     }
+
+    @Test
+    void rowsAreFoundByTheirWholeKeyAmongKeysOfOneHashAndKeysThatStartAlike() {
+        TabRows rows = new TabRows();
+        // "Aa" and "BB" have one hash, so do all 2^9 strings of nine such pairs: 512 keys in one chain of the table.
+        List<String> sameHash = new ArrayList<>();
+        for (int bits = 0; bits < 512; bits++) {
+            StringBuilder key = new StringBuilder();
+            for (int pair = 0; pair < 9; pair++) {
+                key.append((bits >> pair & 1) == 0 ? "Aa" : "BB");
+            }
+            sameHash.add(key.toString());
+        }
+        assertEquals(1, sameHash.stream().map(String::hashCode).distinct().count(), "the keys share one hash");
+        List<String> keys = new ArrayList<>(sameHash);
+        for (int i = 0; i < 3_000; i++) {
+            keys.add("ti_" + i); // "ti_1" is also the start of "ti_10", "ti_100" and "ti_1000"
+        }
+        keys.add("Zoë ñ 日本 😀"); // multi-byte UTF-8
+        keys.add("k".repeat(200)); // a length that takes two bytes to say
+        keys.add("k".repeat(199) + "é"); // as many characters, one more byte
+        for (String key : keys) {
+            rows.add(key);
+            rows.set(key, "Slug", key);
+            rows.set(key, "Name", "name of " + key);
+        }
+        for (String key : keys) {
+            assertTrue(rows.contains(key), key);
+            assertEquals(key, rows.get(key, "Slug"));
+            assertEquals("name of " + key, rows.get(key, "Name"));
+            assertEquals(List.of("Slug", "Name"), rows.columnsOf(key));
+        }
+        for (String missing : List.of("AaAaAaAaAaAaAaAaAa" + "x", "AaAaAaAaAaAaAaAa", "ti_3000", "ti_", "ti_01",
+                "Zoë ñ 日本", "k".repeat(201), "k".repeat(199) + "e", "")) {
+            assertFalse(rows.contains(missing), missing);
+            assertNull(rows.get(missing, "Slug"), missing);
+        }
+        // Adding a row again leaves its cells as they are.
+        rows.add("ti_7");
+        assertEquals("name of ti_7", rows.get("ti_7", "Name"));
+    }
+
+    @Test
+    void aRowReadOverAndOverIsStillFoundAfterTheTableGrowsUnderIt() {
+        TabRows rows = new TabRows();
+        String first = "ti_first";
+        rows.add(first);
+        rows.set(first, "Name", "First");
+        for (int i = 0; i < 1_000; i++) { // the table grows several times, each moving the rows
+            rows.add("ti_" + i);
+            assertEquals("First", rows.get(first, "Name"), "after " + (i + 1) + " rows added");
+        }
+        for (int i = 0; i < 1_000; i++) {
+            rows.set("ti_" + i, "Name", "Row " + i);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            assertEquals("Row " + i, rows.get("ti_" + i, "Name"));
+        }
+        assertEquals("First", rows.get(first, "Name"));
+    }
+
+    @Test
+    void aCellSetOnARowNeverAddedIsRefusedByName() {
+        TabRows rows = new TabRows();
+        rows.add("ti_1");
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> rows.set("ti_2", "State", "void"));
+        assertEquals("No row ti_2 in the tab", refused.getMessage());
+        assertFalse(rows.contains("ti_2"));
+    }
 }
