@@ -33,7 +33,8 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * An in-memory stand-in for the four Google Sheets API v4 calls the relay makes (see GoogleSpreadsheet):
- * spreadsheets.get, spreadsheets.batchUpdate with addSheet requests, values.batchGet and values.batchUpdate, on
+ * spreadsheets.get, spreadsheets.batchUpdate with addSheet and appendDimension requests, values.batchGet and
+ * values.batchUpdate, on
  * loopback, so tests can run the real Google client (and camel-google-sheets) against something they can inspect and
  * break on purpose (429/5xx answers, held requests, refused cells, denied access, a person's edit between a read and
  * the write after it). Any other call is answered 501, so
@@ -45,8 +46,9 @@ import com.sun.net.httpserver.HttpServer;
  * whole request with 400, as with Google), errors come in Google's JSON error format, and a tab name is unique
  * regardless of case. Ranges must name their tab in quotes, as the relay always does; the forms accepted are those
  * the relay sends: a whole tab, rows ({@code 'T'!1:1}), columns ({@code 'T'!A:A}) and cell rectangles
- * ({@code 'T'!B2:D2}). It ignores authentication, formulas (every value is stored as the text it was given), field
- * masks and the grid's size.
+ * ({@code 'T'!B2:D2}). Each tab has a grid, 1,000 rows by 26 columns when added, as Google's addSheet makes it, and
+ * like Google it refuses (400, "exceeds grid limits") a write to any cell beyond it, until appendDimension grows it.
+ * It ignores authentication, formulas (every value is stored as the text it was given) and field masks.
  */
 public final class SheetsEmulator implements AutoCloseable {
 
@@ -75,6 +77,7 @@ public final class SheetsEmulator implements AutoCloseable {
     private int editsAfterReads;
 
     private final AtomicInteger writeRequests = new AtomicInteger();
+    private int appendDimensions;
     private final AtomicInteger readRequests = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
 
@@ -160,6 +163,40 @@ public final class SheetsEmulator implements AutoCloseable {
                 target.set(r, c, row.get(c) == null ? "" : row.get(c));
             }
         }
+        target.gridRows = Math.max(target.gridRows, target.rows.size());
+        target.gridColumns = Math.max(target.gridColumns, target.rows.stream().mapToInt(List::size).max().orElse(0));
+    }
+
+    /** Deletes a tab, as a person would in Google's sheet. */
+    public synchronized void deleteTab(String spreadsheetId, String tab) {
+        Book book = book(spreadsheetId);
+        if (!book.tabs.remove(book.tab(tab))) {
+            throw new IllegalArgumentException("Spreadsheet " + spreadsheetId + " has no tab \"" + tab + "\"");
+        }
+    }
+
+    /**
+     * Sets the size of a tab's grid, as a person deleting (or inserting) rows or columns at its end would; cells beyond
+     * it are gone.
+     */
+    public synchronized void setGridSize(String spreadsheetId, String tab, int rows, int columns) {
+        Tab target = book(spreadsheetId).tab(tab);
+        target.gridRows = rows;
+        target.gridColumns = columns;
+        while (target.rows.size() > rows) {
+            target.rows.remove(target.rows.size() - 1);
+        }
+        for (List<String> row : target.rows) {
+            while (row.size() > columns) {
+                row.remove(row.size() - 1);
+            }
+        }
+    }
+
+    /** How many rows and columns the tab's grid has. */
+    public synchronized int[] gridSize(String spreadsheetId, String tab) {
+        Tab target = book(spreadsheetId).tab(tab);
+        return new int[] {target.gridRows, target.gridColumns};
     }
 
     /** values.batchUpdate requests that got a 2xx. */
@@ -416,7 +453,7 @@ public final class SheetsEmulator implements AutoCloseable {
                 }
                 case "POST :batchUpdate" -> {
                     JsonNode request = parse(body);
-                    return new Reply(200, withBook(id, book -> addTabs(book, request)), Kind.OTHER);
+                    return new Reply(200, withBook(id, book -> updateSpreadsheet(book, request)), Kind.OTHER);
                 }
                 case "GET values:batchGet" -> {
                     Map<String, List<String>> query = parseQuery(rawQuery);
@@ -546,11 +583,14 @@ public final class SheetsEmulator implements AutoCloseable {
         properties.put("title", tab.title);
         properties.put("index", book.tabs.indexOf(tab));
         properties.put("sheetType", "GRID");
+        ObjectNode grid = properties.putObject("gridProperties");
+        grid.put("rowCount", tab.gridRows);
+        grid.put("columnCount", tab.gridColumns);
         return properties;
     }
 
-    /** spreadsheets.batchUpdate, of which the relay uses addSheet only. */
-    private JsonNode addTabs(Book book, JsonNode request) {
+    /** spreadsheets.batchUpdate, of which the relay uses addSheet and appendDimension. */
+    private JsonNode updateSpreadsheet(Book book, JsonNode request) {
         JsonNode requests = request.path("requests");
         if (!requests.isArray() || requests.isEmpty()) {
             throw new ApiError(400, "Invalid requests: Must specify at least one request.");
@@ -558,26 +598,61 @@ public final class SheetsEmulator implements AutoCloseable {
         // Google applies all requests or none, so check them all before changing anything.
         Set<String> titles = new HashSet<>();
         book.tabs.forEach(tab -> titles.add(tab.title.toLowerCase(Locale.ROOT)));
-        List<String> added = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            JsonNode addSheet = requests.get(i).get("addSheet");
-            String title = addSheet == null ? "" : addSheet.path("properties").path("title").asText("");
-            if (title.isEmpty()) {
-                throw new ApiError(501, "Invalid requests[" + i + "]: not emulated (the relay sends addSheet with a title).");
-            }
-            if (!titles.add(title.toLowerCase(Locale.ROOT))) {
-                throw new ApiError(400, "Invalid requests[" + i + "].addSheet: A sheet with the name \"" + title
-                                        + "\" already exists. Please enter another name.");
-            }
-            added.add(title);
-        }
+        List<Runnable> changes = new ArrayList<>();
         ObjectNode root = JSON.createObjectNode();
         root.put("spreadsheetId", book.id);
         ArrayNode replies = root.putArray("replies");
-        for (String title : added) {
-            replies.addObject().putObject("addSheet").set("properties", properties(book, book.add(title)));
+        for (int i = 0; i < requests.size(); i++) {
+            JsonNode addSheet = requests.get(i).get("addSheet");
+            JsonNode appendDimension = requests.get(i).get("appendDimension");
+            if (addSheet != null) {
+                String title = addSheet.path("properties").path("title").asText("");
+                if (title.isEmpty()) {
+                    throw new ApiError(501, "Invalid requests[" + i + "]: not emulated (the relay sends addSheet with a"
+                                            + " title).");
+                }
+                if (!titles.add(title.toLowerCase(Locale.ROOT))) {
+                    throw new ApiError(400, "Invalid requests[" + i + "].addSheet: A sheet with the name \"" + title
+                                            + "\" already exists. Please enter another name.");
+                }
+                ObjectNode reply = replies.addObject().putObject("addSheet");
+                changes.add(() -> reply.set("properties", properties(book, book.add(title))));
+            } else if (appendDimension != null) {
+                int sheetId = appendDimension.path("sheetId").asInt(-1);
+                Tab tab = book.tabs.stream().filter(t -> t.sheetId == sheetId).findFirst().orElse(null);
+                String dimension = appendDimension.path("dimension").asText("");
+                int length = appendDimension.path("length").asInt(0);
+                if (tab == null) {
+                    throw new ApiError(400, "Invalid requests[" + i + "].appendDimension: No grid with id: " + sheetId);
+                }
+                if (!dimension.equals("ROWS") && !dimension.equals("COLUMNS")) {
+                    throw new ApiError(400, "Invalid requests[" + i + "].appendDimension: dimension must be ROWS or"
+                                            + " COLUMNS");
+                }
+                if (length <= 0) {
+                    throw new ApiError(400, "Invalid requests[" + i + "].appendDimension: length must be > 0");
+                }
+                replies.addObject();
+                changes.add(() -> {
+                    if (dimension.equals("ROWS")) {
+                        tab.gridRows += length;
+                    } else {
+                        tab.gridColumns += length;
+                    }
+                    appendDimensions++;
+                });
+            } else {
+                throw new ApiError(501, "Invalid requests[" + i + "]: not emulated (the relay sends addSheet and"
+                                        + " appendDimension).");
+            }
         }
+        changes.forEach(Runnable::run);
         return root;
+    }
+
+    /** appendDimension requests received (each one of a spreadsheets.batchUpdate). */
+    public synchronized int appendDimensions() {
+        return appendDimensions;
     }
 
     private JsonNode batchGet(Book book, Map<String, List<String>> query) {
@@ -684,6 +759,12 @@ public final class SheetsEmulator implements AutoCloseable {
             throw new ApiError(400, "Requested writing within range [" + range + "], but tried writing "
                                     + rows.size() + " rows of up to " + width + " cells.");
         }
+        Tab tab = target.tab;
+        if (!rows.isEmpty() && (bounds.firstRow + rows.size() > tab.gridRows || bounds.firstColumn + width > tab.gridColumns)) {
+            // Google's words, which the relay recognises.
+            throw new ApiError(400, "Range (" + range + ") exceeds grid limits. Max rows: " + tab.gridRows
+                                    + ", max columns: " + tab.gridColumns);
+        }
         return new Write(target, rows);
     }
 
@@ -747,6 +828,7 @@ public final class SheetsEmulator implements AutoCloseable {
     private static final class Book {
         final String id;
         final List<Tab> tabs = new ArrayList<>();
+        int nextSheetId;
 
         Book(String id) {
             this.id = id;
@@ -758,7 +840,7 @@ public final class SheetsEmulator implements AutoCloseable {
         }
 
         Tab add(String title) {
-            Tab tab = new Tab(tabs.stream().mapToInt(t -> t.sheetId + 1).max().orElse(0), title);
+            Tab tab = new Tab(nextSheetId++, title); // never an id a deleted tab had, as with Google
             tabs.add(tab);
             return tab;
         }
@@ -782,6 +864,9 @@ public final class SheetsEmulator implements AutoCloseable {
     private static final class Tab {
         final int sheetId;
         final String title;
+        /** The grid's size: a new tab's, as Google's addSheet makes it. */
+        int gridRows = 1_000;
+        int gridColumns = 26;
         /** Ragged rows; "" is an empty cell. */
         final List<List<String>> rows = new ArrayList<>();
 

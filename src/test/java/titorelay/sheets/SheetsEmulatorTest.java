@@ -21,6 +21,7 @@ import com.google.api.client.json.gson.GsonFactory;
 import com.google.api.client.util.Data;
 import com.google.api.services.sheets.v4.Sheets;
 import com.google.api.services.sheets.v4.model.AddSheetRequest;
+import com.google.api.services.sheets.v4.model.AppendDimensionRequest;
 import com.google.api.services.sheets.v4.model.BatchGetValuesResponse;
 import com.google.api.services.sheets.v4.model.BatchUpdateSpreadsheetRequest;
 import com.google.api.services.sheets.v4.model.BatchUpdateSpreadsheetResponse;
@@ -104,6 +105,52 @@ class SheetsEmulatorTest {
         assertEquals(1, tickets.getIndex());
         assertEquals(List.of("Sheet1", "Tickets"), emulator.tabs(ID));
         assertEquals(List.of(), emulator.grid(ID, "Tickets"));
+    }
+
+    @Test
+    void aWriteBeyondTheGridIsRefusedAsGoogleRefusesItUntilAppendDimensionGrowsTheGrid() throws Exception {
+        addTabs("Tickets");
+        SheetProperties added = sheets.spreadsheets().get(ID).execute().getSheets().get(1).getProperties();
+        assertEquals(1_000, added.getGridProperties().getRowCount(), "addSheet's default grid, as Google's");
+        assertEquals(26, added.getGridProperties().getColumnCount());
+        write("'Tickets'!A1000:Z1000", rows(List.of("last row, last column")));
+
+        GoogleJsonResponseException pastRows = assertThrows(GoogleJsonResponseException.class,
+                () -> write("'Tickets'!A1001:B1001", rows(List.of("a", "b"))));
+        assertEquals(400, pastRows.getStatusCode());
+        assertTrue(pastRows.getDetails().getMessage().contains("exceeds grid limits. Max rows: 1000, max columns: 26"),
+                pastRows.getDetails().getMessage());
+        GoogleJsonResponseException pastColumns = assertThrows(GoogleJsonResponseException.class,
+                () -> write("'Tickets'!Z2:AA2", rows(List.of("z", "aa"))));
+        assertEquals(400, pastColumns.getStatusCode());
+        // A batch with one range beyond the grid writes nothing at all.
+        GoogleJsonResponseException mixed = assertThrows(GoogleJsonResponseException.class,
+                () -> sheets.spreadsheets().values().batchUpdate(ID, new BatchUpdateValuesRequest().setValueInputOption("RAW")
+                        .setData(List.of(new ValueRange().setRange("'Tickets'!A1:A1").setValues(rows(List.of("inside"))),
+                                new ValueRange().setRange("'Tickets'!A1001:A1001").setValues(rows(List.of("outside"))))))
+                        .execute());
+        assertEquals(400, mixed.getStatusCode());
+        assertEquals(List.of(), emulator.grid(ID, "Tickets").get(0), "nothing of that batch written");
+
+        int sheetId = added.getSheetId();
+        sheets.spreadsheets().batchUpdate(ID, new BatchUpdateSpreadsheetRequest().setRequests(List.of(
+                new Request().setAppendDimension(new AppendDimensionRequest().setSheetId(sheetId).setDimension("ROWS")
+                        .setLength(5)),
+                new Request().setAppendDimension(new AppendDimensionRequest().setSheetId(sheetId).setDimension("COLUMNS")
+                        .setLength(1))))).execute();
+        write("'Tickets'!A1005:B1005", rows(List.of("a", "b")));
+        write("'Tickets'!Z2:AA2", rows(List.of("z", "aa")));
+        assertEquals(List.of("a", "b"), emulator.grid(ID, "Tickets").get(1004));
+        assertEquals("aa", emulator.grid(ID, "Tickets").get(1).get(26));
+        assertEquals(1_005, emulator.gridSize(ID, "Tickets")[0]);
+        assertEquals(27, emulator.gridSize(ID, "Tickets")[1]);
+        assertEquals(2, emulator.appendDimensions());
+        GoogleJsonResponseException noSuchGrid = assertThrows(GoogleJsonResponseException.class,
+                () -> sheets.spreadsheets().batchUpdate(ID, new BatchUpdateSpreadsheetRequest().setRequests(List.of(
+                        new Request().setAppendDimension(new AppendDimensionRequest().setSheetId(999).setDimension("ROWS")
+                                .setLength(5))))).execute());
+        assertEquals(400, noSuchGrid.getStatusCode());
+        assertEquals(1_005, emulator.gridSize(ID, "Tickets")[0]);
     }
 
     @Test
