@@ -102,7 +102,8 @@ public final class SheetBurstBenchmark {
                 System.out.printf("| ingest (first request to last 2xx) | %.1f s (%.0f webhooks/s) |%n",
                         ingestSeconds, events / ingestSeconds);
                 System.out.printf("| last 2xx to last row in the sheet | %.1f s |%n", lagSeconds);
-                System.out.printf("| write requests used (flush interval %d ms) | %d |%n", flushIntervalMs, writes);
+                System.out.printf("| write requests used (flush interval %d ms) | %d (and %d to grow the tab's grid) |%n",
+                        flushIntervalMs, writes, google.appendDimensions());
                 System.out.printf("| read requests used | %d |%n", google.readRequests());
                 System.out.printf("| one write request per event would need | %d (%.0f minutes at 60 writes/minute) |%n",
                         events, events / 60.0);
