@@ -26,7 +26,8 @@ final class TabRows {
     private int size;
     /**
      * The key looked up last and its slot: a change asks for one row's cells many times over, with one key string,
-     * so the key's bytes are compared once a change rather than once a cell.
+     * so the key's bytes are compared once a change rather than once a cell. Plain fields, like the builder's: one
+     * thread at a time uses a book, even to read it.
      */
     private String lastKey;
     private int lastSlot;
